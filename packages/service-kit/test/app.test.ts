@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { ConfigError, createServiceApp, HttpError, parseConfig, type ZodApp } from '../src/index.ts';
+
+describe('createServiceApp', () => {
+  let app: ZodApp;
+  before(async () => {
+    app = await createServiceApp({ title: 't', version: '1', description: 'd', logger: false });
+    app.post(
+      '/echo',
+      {
+        schema: {
+          body: z.object({ Slope: z.number().max(90) }),
+          response: { 200: z.object({ Slope: z.number() }) },
+        },
+      },
+      async (request) => request.body,
+    );
+    app.get('/teapot', async () => {
+      throw new HttpError(503, 'model not loaded yet', undefined, { 'retry-after': '1' });
+    });
+    app.get('/boom', async () => {
+      throw new Error('secret internals');
+    });
+    await app.ready();
+  });
+  after(() => app.close());
+
+  it('answers a schema violation with 400 naming the field', async () => {
+    const res = await app.inject({ method: 'POST', url: '/echo', payload: { Slope: 120 } });
+    assert.equal(res.statusCode, 400);
+    const body = res.json();
+    assert.equal(body.field, 'Slope');
+    assert.match(body.message, /^body\.Slope: .*90/);
+  });
+
+  it('answers a missing field with 400 naming it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/echo', payload: {} });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().field, 'Slope');
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: '{"Slope":',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.statusCode, 400);
+  });
+
+  it('passes HttpError status, message and headers through', async () => {
+    const res = await app.inject({ method: 'GET', url: '/teapot' });
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.headers['retry-after'], '1');
+    assert.equal(res.json().message, 'model not loaded yet');
+  });
+
+  it('never leaks internals on a 500', async () => {
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    assert.equal(res.statusCode, 500);
+    assert.equal(res.body.includes('secret'), false);
+  });
+
+  it('serves liveness, docs and the OpenAPI document with the route schemas', async () => {
+    assert.equal((await app.inject({ url: '/healthz' })).json().status, 'ok');
+    const docs = await app.inject({ url: '/docs' });
+    assert.ok([200, 302].includes(docs.statusCode));
+    const spec = (await app.inject({ url: '/docs/json' })).json();
+    assert.equal(
+      spec.paths['/echo'].post.requestBody.content['application/json'].schema.properties.Slope.maximum,
+      90,
+    );
+  });
+
+  it('answers an unknown route with 404 and the route', async () => {
+    const res = await app.inject({ url: '/nope?x=1' });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().message, 'no route GET /nope');
+  });
+});
+
+describe('parseConfig', () => {
+  const schema = z.object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+    NAME: z.string(),
+  });
+
+  it('applies defaults and treats empty strings as unset', () => {
+    assert.deepEqual(parseConfig(schema, { NAME: 'x', PORT: '' }), { PORT: 8000, NAME: 'x' });
+  });
+
+  it('names every bad variable and what it got in one line', () => {
+    assert.throws(
+      () => parseConfig(schema, { PORT: 'eighty' }),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /PORT="eighty": /);
+        assert.match(err.message, /NAME=\(unset\): /);
+        assert.equal(err.message.includes('\n'), false);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,3 @@
+export * from './data.ts';
+export * from './net.ts';
+export * from './process.ts';
