@@ -1,0 +1,13 @@
+import { FileTableStore } from './file-store.ts';
+import { MysqlTableStore } from './mysql-store.ts';
+import type { TableStore } from './types.ts';
+
+export * from './file-store.ts';
+export * from './mysql-store.ts';
+export { TABLES } from './sql.ts';
+export * from './types.ts';
+
+/** MySQL when a URL is given, otherwise the local file store under dataDir. */
+export function createTableStore(options: { databaseUrl?: string | undefined; dataDir: string }): TableStore {
+  return options.databaseUrl ? new MysqlTableStore(options.databaseUrl) : new FileTableStore(options.dataDir);
+}
