@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1.7
+# One multi-stage recipe for the three Node services, chosen by build args (see docker-compose.yaml):
+#   APP_DIR  the service's folder (services/data-api, services/trainer, services/inference-api)
+#   ENTRY    its TypeScript entry point inside APP_DIR (src/server.ts; src/main.ts for the trainer)
+#   EXTRA_ENTRIES  more entry points, comma-separated, each bundled to dist/<file name>.mjs
+#   PORT     the port it listens on (EXPOSE and the HEALTHCHECK)
+# The build stage installs the workspace and bundles the service with esbuild (docker/bundle.mjs):
+# production code only, no tsx, no dev dependencies; native addons (onnxruntime-node, pruned to
+# this image's OS and CPU) are copied beside the bundle.
+ARG NODE_VERSION=24
+ARG DEBIAN_RELEASE=bookworm
+
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS build
+ARG APP_DIR
+ARG ENTRY=src/server.ts
+ARG EXTRA_ENTRIES=
+ARG PNPM_VERSION=10.34.9
+# onnxruntime-node ships its CPU binaries; its install script would only fetch GPU extras.
+ENV ONNXRUNTIME_NODE_INSTALL=skip \
+    CI=true
+RUN npm install -g --no-fund --no-audit "pnpm@${PNPM_VERSION}"
+WORKDIR /repo
+# The whole workspace (pnpm install --frozen-lockfile needs every manifest); .dockerignore keeps it small.
+COPY . .
+RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
+    pnpm install --frozen-lockfile
+RUN test -n "${APP_DIR}" || { echo "build arg APP_DIR is required (e.g. services/data-api)" >&2; exit 1; } \
+ && NODE_ENV=production node docker/bundle.mjs "${APP_DIR}" "${ENTRY}" /app "${EXTRA_ENTRIES}"
+
+# The official node image minus npm, corepack and yarn (~40 MB nobody uses at run time).
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS node
+
+FROM debian:${DEBIAN_RELEASE}-slim AS runtime
+ARG PORT=8000
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+RUN groupadd --gid 1000 node \
+ && useradd --uid 1000 --gid node --shell /bin/sh --create-home node \
+ && mkdir -p /data /state \
+ && chown node:node /data /state
+ENV NODE_ENV=production \
+    PORT=${PORT}
+WORKDIR /app
+COPY --from=build --chown=node:node /app /app
+USER node
+EXPOSE ${PORT}
+# Every HTTP service answers GET /healthz (liveness); compose overrides this for the trainer.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node is PID 1 and handles SIGTERM itself (graceful drain in listenWithShutdown); compose adds init.
+CMD ["node", "dist/main.mjs"]
