@@ -1,0 +1,134 @@
+// From raw steps to the figures people read: sustained throughput, the knee, what limited it, and the
+// scaling efficiency against one replica with the same limits.
+import type { ConfigResult, StepResult, SweepResult } from './types.ts';
+
+export interface Thresholds {
+  p95Ms: number;
+  maxErrorRate: number;
+}
+
+/** Share of the offered rate that must be served for a step to count as sustained. */
+export const SERVED_SHARE = 0.95;
+
+export function stepHolds(step: StepResult, t: Thresholds): boolean {
+  return (
+    step.p95Ms <= t.p95Ms &&
+    step.errorRate <= t.maxErrorRate &&
+    step.achievedRate >= SERVED_SHARE * step.offeredRate
+  );
+}
+
+/** Why a step failed, in words. */
+export function stepFailure(step: StepResult, t: Thresholds): string | undefined {
+  const reasons: string[] = [];
+  if (step.p95Ms > t.p95Ms) reasons.push(`p95 ${step.p95Ms.toFixed(1)} ms > ${t.p95Ms} ms`);
+  if (step.errorRate > t.maxErrorRate) reasons.push(`errors ${(step.errorRate * 100).toFixed(2)} %`);
+  if (step.achievedRate < SERVED_SHARE * step.offeredRate) {
+    reasons.push(`served ${Math.round(step.achievedRate)} of ${Math.round(step.offeredRate)} req/s offered`);
+  }
+  return reasons.length ? reasons.join(', ') : undefined;
+}
+
+export type Limit = 'CPU-bound' | 'memory' | 'load generator' | 'not reached' | 'failed';
+
+export interface ConfigFigures {
+  /** Highest achieved rate of a step that held the thresholds (0 when none did). */
+  sustainedRps: number;
+  /** The step at the sustained rate. */
+  best?: StepResult;
+  /** The first step that failed: the knee lies between best and this. */
+  knee?: StepResult;
+  kneeReason?: string;
+  limit: Limit;
+  limitDetail: string;
+  peakCpuPercent: number;
+  peakMemoryMb: number;
+  restarts: number;
+  oomKills: number;
+}
+
+function bottleneck(r: ConfigResult, at: StepResult | undefined, hostCpus: number): [Limit, string] {
+  const oom = r.replicas.filter((x) => x.oomKilled).length;
+  const restarts = r.replicas.reduce((a, x) => a + x.restarts, 0);
+  if (oom || restarts) return ['memory', `${oom} OOM kill(s), ${restarts} restart(s) under load`];
+  const peakMem = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
+  if (peakMem >= 0.9 * r.config.memoryMb) {
+    return ['memory', `peak memory ${Math.round(peakMem)} MB of the ${r.config.memoryMb} MB limit`];
+  }
+  if (!at) return ['not reached', 'every step held the thresholds: raise SWEEP_MAX_RATE to find the knee'];
+  // CPU of the knee step, per replica: with a limit of `cpus` cores, ≥ 85 % of it is saturation.
+  const cpu = at.replicaCpuPercent.length ? Math.max(...at.replicaCpuPercent) : 0;
+  const gen = at.generatorCpuPercent ?? 0;
+  const host = at.hostCpuPercent;
+  if (gen >= 85) {
+    return [
+      'load generator',
+      `the load generator used ${Math.round(gen)} % of a core (its one thread is full)`,
+    ];
+  }
+  if (cpu >= 85 * r.config.cpus) {
+    return ['CPU-bound', `replicas at ${Math.round(cpu)} % of a core (limit ${r.config.cpus * 100} %)`];
+  }
+  if (host !== null && host >= 90) {
+    return [
+      'load generator',
+      `the host's ${hostCpus} cores were ${Math.round(host)} % busy: replicas and load generator compete for them`,
+    ];
+  }
+  return [
+    'CPU-bound',
+    `replicas at ${Math.round(cpu)} % of a core; latency grew before any resource was full`,
+  ];
+}
+
+export function configFigures(r: ConfigResult, t: Thresholds, hostCpus: number): ConfigFigures {
+  const peakCpuPercent = Math.max(0, ...r.replicas.map((x) => x.peakCpuPercent));
+  const peakMemoryMb = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
+  const restarts = r.replicas.reduce((a, x) => a + x.restarts, 0);
+  const oomKills = r.replicas.filter((x) => x.oomKilled).length;
+  if (r.error) {
+    return {
+      sustainedRps: 0,
+      limit: 'failed',
+      limitDetail: r.error,
+      peakCpuPercent,
+      peakMemoryMb,
+      restarts,
+      oomKills,
+    };
+  }
+  let best: StepResult | undefined;
+  for (const s of r.steps) if (stepHolds(s, t) && (!best || s.achievedRate > best.achievedRate)) best = s;
+  const knee = r.steps.find((s) => !stepHolds(s, t));
+  const [limit, limitDetail] = bottleneck(r, knee, hostCpus);
+  return {
+    sustainedRps: best?.achievedRate ?? 0,
+    ...(best ? { best } : {}),
+    ...(knee ? { knee, kneeReason: stepFailure(knee, t) } : {}),
+    limit,
+    limitDetail,
+    peakCpuPercent,
+    peakMemoryMb,
+    restarts,
+    oomKills,
+  };
+}
+
+/**
+ * Scaling efficiency of each configuration: throughput at N / (N × throughput of one replica with the
+ * same CPU and memory limits). Undefined when the sweep has no such single-replica configuration.
+ */
+export function scalingEfficiency(result: SweepResult): Map<ConfigResult, number | undefined> {
+  const t = result.thresholds;
+  const out = new Map<ConfigResult, number | undefined>();
+  for (const r of result.configs) {
+    const base = result.configs.find(
+      (b) =>
+        b.config.replicas === 1 && b.config.cpus === r.config.cpus && b.config.memoryMb === r.config.memoryMb,
+    );
+    const one = base ? configFigures(base, t, result.host.cpus).sustainedRps : 0;
+    const n = configFigures(r, t, result.host.cpus).sustainedRps;
+    out.set(r, one > 0 ? n / (r.config.replicas * one) : undefined);
+  }
+  return out;
+}
