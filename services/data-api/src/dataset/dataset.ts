@@ -66,7 +66,10 @@ export async function loadDataset(path: string): Promise<Dataset> {
   return parseDataset(bytes, path);
 }
 
-export function parseDataset(bytes: Buffer, source: string): Dataset {
+/** Ten groups of ten batches need at least one row each. */
+export const MIN_ROWS = 100;
+
+export function parseDataset(bytes: Buffer, source: string, minRows = MIN_ROWS): Dataset {
   const fingerprint = createHash('sha256').update(bytes).digest('hex');
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -116,6 +119,12 @@ export function parseDataset(bytes: Buffer, source: string): Dataset {
       rows++;
     }
     pos = next + 1;
+  }
+  if (rows < minRows) {
+    throw new DatasetError(
+      `${source} has ${rows === 0 ? 'no data rows' : `only ${rows} data rows`}; at least ${minRows} are needed ` +
+        '(10 groups of 10 batches)',
+    );
   }
   return {
     source,
