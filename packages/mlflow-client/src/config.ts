@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/** Environment names are MLflow's own (and boto3's), so one .env serves Python and TypeScript clients. */
+export const MlflowEnvSchema = z.object({
+  MLFLOW_TRACKING_URI: z.string().default('file:./mlruns'),
+  MLFLOW_TRACKING_USERNAME: z.string().optional(),
+  MLFLOW_TRACKING_PASSWORD: z.string().optional(),
+  MLFLOW_TRACKING_TOKEN: z.string().optional(),
+  MLFLOW_S3_ENDPOINT_URL: z.url({ message: 'expected an http(s) URL such as http://minio:9000' }).optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().default('us-east-1'),
+  /** Per-request timeout (ms); MLflow's Python client uses 120 s. */
+  MLFLOW_HTTP_REQUEST_TIMEOUT_MS: int(1).default(120_000),
+  /** Retries after the first attempt on connection errors, 408, 429 and 5xx (Python 2.x: 5). */
+  MLFLOW_HTTP_REQUEST_MAX_RETRIES: int(0).default(5),
+  /** First backoff step (ms); doubles each retry, plus up to the same amount of jitter, capped at 60 s. */
+  MLFLOW_HTTP_REQUEST_BACKOFF_MS: int(0).default(1000),
+  /**
+   * `WHEN_REQUIRED` keeps the AWS SDK from adding CRC checksums and aws-chunked framing that older MinIO and
+   * s3rver store as data. Default: WHEN_REQUIRED with a custom endpoint, WHEN_SUPPORTED against AWS itself.
+   */
+  MLFLOW_S3_CHECKSUMS: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).optional(),
+  /** Where downloadModel caches registry versions. */
+  MLFLOW_MODEL_CACHE_DIR: z.string().default('.cache/mlflow-models'),
+  MLFLOW_S3_UPLOAD_PART_SIZE_MB: int(5).default(8),
+  MLFLOW_S3_IGNORE_TLS: bool.default(false),
+});
+
+export type MlflowAuth =
+  | { type: 'none' }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string };
+
+export interface MlflowConfig {
+  /** `http(s)://…` for a tracking server, `file:…` for the local-directory backend. */
+  trackingUri: string;
+  auth: MlflowAuth;
+  timeoutMs: number;
+  maxRetries: number;
+  backoffMs: number;
+  modelCacheDir: string;
+  s3: {
+    endpoint?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    region: string;
+    checksums: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+    partSizeBytes: number;
+    ignoreTls: boolean;
+  };
+}
+
+/** MLflow's rule: username + password → Basic; otherwise a token → Bearer (Basic wins if both are set). */
+function authFrom(env: z.output<typeof MlflowEnvSchema>): MlflowAuth {
+  if (env.MLFLOW_TRACKING_USERNAME !== undefined && env.MLFLOW_TRACKING_PASSWORD !== undefined) {
+    return { type: 'basic', username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD };
+  }
+  if (env.MLFLOW_TRACKING_TOKEN !== undefined) return { type: 'bearer', token: env.MLFLOW_TRACKING_TOKEN };
+  return { type: 'none' };
+}
+
+export class MlflowConfigError extends Error {
+  override name = 'MlflowConfigError';
+}
+
+/** Reads the MLflow settings from the environment (empty values count as unset). */
+export function loadMlflowConfig(env: NodeJS.ProcessEnv = process.env): MlflowConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = MlflowEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '(environment)');
+      const got = cleaned[key];
+      return `${key}=${got === undefined ? '(unset)' : JSON.stringify(got)}: ${issue.message}`;
+    });
+    throw new MlflowConfigError(`invalid MLflow configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const uri = e.MLFLOW_TRACKING_URI;
+  if (!/^(https?:|file:)/.test(uri) && /^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) {
+    throw new MlflowConfigError(
+      `invalid MLflow configuration: MLFLOW_TRACKING_URI=${JSON.stringify(uri)}: expected http(s)://host:port, file:./dir or a directory path`,
+    );
+  }
+  return {
+    trackingUri: uri,
+    auth: authFrom(e),
+    timeoutMs: e.MLFLOW_HTTP_REQUEST_TIMEOUT_MS,
+    maxRetries: e.MLFLOW_HTTP_REQUEST_MAX_RETRIES,
+    backoffMs: e.MLFLOW_HTTP_REQUEST_BACKOFF_MS,
+    modelCacheDir: e.MLFLOW_MODEL_CACHE_DIR,
+    s3: {
+      endpoint: e.MLFLOW_S3_ENDPOINT_URL,
+      accessKeyId: e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+      region: e.AWS_DEFAULT_REGION,
+      checksums: e.MLFLOW_S3_CHECKSUMS ?? (e.MLFLOW_S3_ENDPOINT_URL ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED'),
+      partSizeBytes: e.MLFLOW_S3_UPLOAD_PART_SIZE_MB * 1024 * 1024,
+      ignoreTls: e.MLFLOW_S3_IGNORE_TLS,
+    },
+  };
+}

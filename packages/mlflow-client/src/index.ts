@@ -1,0 +1,44 @@
+export {
+  type ArtifactRepository,
+  artifactRepository,
+  createS3Client,
+  downloadTree,
+  fileUri,
+  joinArtifactPath,
+  localPathFromUri,
+  parseS3Uri,
+  uploadDirectory,
+} from './artifacts/index.ts';
+export { BATCH_LIMITS, chunkBatch, VALUE_LIMITS } from './batch.ts';
+export {
+  loadMlflowConfig,
+  type MlflowAuth,
+  type MlflowConfig,
+  MlflowConfigError,
+  MlflowEnvSchema,
+} from './config.ts';
+export { type CreateMlflowOptions, createMlflow } from './create.ts';
+export { type DownloadedModel, downloadModel } from './download.ts';
+export {
+  ArtifactError,
+  isMlflowError,
+  MlflowConnectionError,
+  MlflowError,
+  ModelUriError,
+  statusForCode,
+} from './errors.ts';
+export { authHeader, backoffDelay, HttpClient } from './http.ts';
+export { LocalBackend } from './local/backend.ts';
+export {
+  MLMODEL_FILE,
+  MODEL_ENV,
+  mlflowUtcTime,
+  ONNX_FILE,
+  onnxPathOf,
+  readMlmodel,
+  writeMlmodel,
+  writeOnnxModelDir,
+} from './mlmodel.ts';
+export { type ResolvedModel, resolveModelUri } from './model-uri.ts';
+export { RestBackend } from './rest/backend.ts';
+export * from './types.ts';

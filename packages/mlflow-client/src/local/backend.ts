@@ -1,0 +1,732 @@
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type ArtifactContext, fileUri, localPathFromUri } from '../artifacts/index.ts';
+import { createS3Client } from '../artifacts/s3.ts';
+import { BackendBase, type ExperimentOptions } from '../base.ts';
+import { type BatchChunk, checkKey, parseMetricValue } from '../batch.ts';
+import type { MlflowConfig } from '../config.ts';
+import { mlflowError } from '../errors.ts';
+import { compare, paginate, parseFilter, sortBy } from '../search.ts';
+import type {
+  CreateModelVersionOptions,
+  CreateRunInput,
+  Experiment,
+  Metric,
+  Mlmodel,
+  ModelStage,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  Run,
+  RunStatus,
+  SearchInput,
+  SearchRunsInput,
+} from '../types.ts';
+import { listDirs, readKeyValues, readText, readYaml, writeAtomic, writeYaml } from './fs.ts';
+
+// MLflow's FileStore keeps RunStatus as its protobuf number.
+const STATUS_NUM: Record<RunStatus, number> = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 };
+const STATUS_NAME = Object.fromEntries(Object.entries(STATUS_NUM).map(([k, v]) => [v, k])) as Record<
+  number,
+  RunStatus
+>;
+const ALIAS_RE = /^[\w-]{1,255}$/;
+
+interface ExperimentMeta {
+  artifact_location: string;
+  creation_time?: number;
+  experiment_id: string;
+  last_update_time?: number;
+  lifecycle_stage: string;
+  name: string;
+}
+interface RunMeta {
+  artifact_uri: string;
+  end_time: number | null;
+  entry_point_name: string;
+  experiment_id: string;
+  lifecycle_stage: string;
+  run_id: string;
+  run_name: string;
+  run_uuid: string;
+  source_name: string;
+  source_type: number;
+  source_version: string;
+  start_time: number;
+  status: number;
+  tags: unknown[];
+  user_id: string;
+}
+interface ModelMeta {
+  creation_timestamp: number;
+  description: string | null;
+  last_updated_timestamp: number;
+  name: string;
+}
+interface VersionMeta {
+  creation_timestamp: number;
+  current_stage: string;
+  description: string | null;
+  last_updated_timestamp: number;
+  name: string;
+  run_id: string | null;
+  run_link: string | null;
+  source: string;
+  status: string;
+  status_message: string | null;
+  user_id: string | null;
+  version: number;
+}
+
+/**
+ * The embedded backend (`MLFLOW_TRACKING_URI=file:./mlruns` or unset), in MLflow's FileStore layout so
+ * `mlflow ui --backend-store-uri ./mlruns` can read it:
+ * `<root>/<exp>/meta.yaml`, `<root>/<exp>/<run>/{meta.yaml,params,metrics,tags,artifacts}`,
+ * `<root>/models/<name>/{meta.yaml,tags,aliases,version-<n>/{meta.yaml,tags}}`.
+ */
+export class LocalBackend extends BackendBase {
+  readonly root: string;
+  protected readonly artifacts: ArtifactContext;
+  private s3?: S3Client;
+  private ready?: Promise<void>;
+
+  constructor(
+    readonly trackingUri: string,
+    config: MlflowConfig,
+  ) {
+    super();
+    this.root = localPathFromUri(trackingUri);
+    this.artifacts = {
+      s3: () => {
+        this.s3 ??= createS3Client({ ...config.s3, maxRetries: config.maxRetries });
+        return this.s3;
+      },
+      partSizeBytes: config.s3.partSizeBytes,
+    };
+  }
+
+  /** Creates the Default experiment (id 0) the first time, as MLflow's FileStore does. */
+  private init(): Promise<void> {
+    this.ready ??= (async () => {
+      if (await readYaml(path.join(this.root, '0', 'meta.yaml'))) return;
+      const now = Date.now();
+      await writeYaml(path.join(this.root, '0', 'meta.yaml'), {
+        artifact_location: fileUri(path.join(this.root, '0')),
+        creation_time: now,
+        experiment_id: '0',
+        last_update_time: now,
+        lifecycle_stage: 'active',
+        name: 'Default',
+      } satisfies ExperimentMeta);
+    })();
+    return this.ready;
+  }
+
+  // ---------- experiments ----------
+
+  private async experimentDir(
+    experimentId: string,
+  ): Promise<{ dir: string; meta: ExperimentMeta } | undefined> {
+    await this.init();
+    if (!/^\d+$/.test(experimentId)) return undefined;
+    for (const dir of [path.join(this.root, experimentId), path.join(this.root, '.trash', experimentId)]) {
+      const meta = await readYaml<ExperimentMeta>(path.join(dir, 'meta.yaml'));
+      if (meta) return { dir, meta };
+    }
+    return undefined;
+  }
+
+  private async toExperiment(dir: string, meta: ExperimentMeta): Promise<Experiment> {
+    return {
+      experimentId: String(meta.experiment_id),
+      name: meta.name,
+      artifactLocation: meta.artifact_location,
+      lifecycleStage: meta.lifecycle_stage,
+      ...(meta.creation_time ? { creationTime: meta.creation_time } : {}),
+      ...(meta.last_update_time ? { lastUpdateTime: meta.last_update_time } : {}),
+      tags: await readKeyValues(path.join(dir, 'tags')),
+    };
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const found = await this.experimentDir(String(experimentId));
+    if (!found)
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with ID ${experimentId}`);
+    return this.toExperiment(found.dir, found.meta);
+  }
+
+  private async allExperimentIds(): Promise<string[]> {
+    await this.init();
+    const ids = [...(await listDirs(this.root)), ...(await listDirs(path.join(this.root, '.trash')))];
+    return ids.filter((d) => /^\d+$/.test(d));
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    for (const id of await this.allExperimentIds()) {
+      const found = await this.experimentDir(id);
+      if (found && found.meta.name === name) return this.toExperiment(found.dir, found.meta);
+    }
+    return undefined;
+  }
+
+  async createExperiment(name: string, options: ExperimentOptions = {}): Promise<string> {
+    if (!name || name.length > 500) {
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid experiment name: '${name}'; expected 1-500 characters`,
+      );
+    }
+    if (await this.getExperimentByName(name)) {
+      throw mlflowError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
+    }
+    const ids = (await this.allExperimentIds()).map(Number);
+    const id = String(Math.max(0, ...ids) + 1);
+    const dir = path.join(this.root, id);
+    const now = Date.now();
+    for (const [key, value] of Object.entries(options.tags ?? {}))
+      await writeAtomic(path.join(dir, 'tags', key), value);
+    await writeYaml(path.join(dir, 'meta.yaml'), {
+      artifact_location: options.artifactLocation ?? fileUri(dir),
+      creation_time: now,
+      experiment_id: id,
+      last_update_time: now,
+      lifecycle_stage: 'active',
+      name,
+    } satisfies ExperimentMeta);
+    return id;
+  }
+
+  protected async restoreExperiment(experimentId: string): Promise<void> {
+    const found = await this.experimentDir(experimentId);
+    if (!found)
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with ID ${experimentId}`);
+    const target = path.join(this.root, experimentId);
+    if (found.dir !== target) await rename(found.dir, target);
+    await writeYaml(path.join(target, 'meta.yaml'), { ...found.meta, lifecycle_stage: 'active' });
+  }
+
+  // ---------- runs ----------
+
+  private async runDir(runId: string): Promise<{ dir: string; meta: RunMeta }> {
+    if (/^[\w-]+$/.test(runId)) {
+      for (const id of await this.allExperimentIds()) {
+        const found = await this.experimentDir(id);
+        if (!found) continue;
+        const dir = path.join(found.dir, runId);
+        const meta = await readYaml<RunMeta>(path.join(dir, 'meta.yaml'));
+        if (meta) return { dir, meta };
+      }
+    }
+    throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
+  }
+
+  private async readRun(dir: string, meta: RunMeta): Promise<Run> {
+    const metrics: Record<string, number> = {};
+    const history = await readKeyValues(path.join(dir, 'metrics'));
+    for (const [key, text] of Object.entries(history)) {
+      // Latest = highest step, then latest timestamp (MLflow's rule).
+      let best: Metric | undefined;
+      for (const m of parseMetricLines(key, text)) {
+        if (!best || m.step > best.step || (m.step === best.step && m.timestamp >= best.timestamp)) best = m;
+      }
+      if (best) metrics[key] = best.value;
+    }
+    const status = STATUS_NAME[meta.status] ?? 'RUNNING';
+    return {
+      info: {
+        runId: meta.run_id,
+        experimentId: String(meta.experiment_id),
+        ...(meta.run_name ? { runName: meta.run_name } : {}),
+        status,
+        startTime: meta.start_time,
+        ...(meta.end_time ? { endTime: meta.end_time } : {}),
+        artifactUri: meta.artifact_uri,
+        lifecycleStage: meta.lifecycle_stage,
+        ...(meta.user_id ? { userId: meta.user_id } : {}),
+      },
+      data: {
+        metrics,
+        params: await readKeyValues(path.join(dir, 'params')),
+        tags: await readKeyValues(path.join(dir, 'tags')),
+      },
+    };
+  }
+
+  protected async createRunRaw(input: CreateRunInput & { startTime: number; tags: Record<string, string> }) {
+    const exp = await this.experimentDir(String(input.experimentId));
+    if (!exp)
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with ID ${input.experimentId}`);
+    if (exp.meta.lifecycle_stage !== 'active') {
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `The experiment ${input.experimentId} must be in the 'active' state.`,
+      );
+    }
+    const runId = randomUUID().replaceAll('-', '');
+    const dir = path.join(exp.dir, runId);
+    const runName = input.runName ?? input.tags['mlflow.runName'] ?? `run-${runId.slice(0, 8)}`;
+    const meta: RunMeta = {
+      artifact_uri: `${exp.meta.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`,
+      end_time: null,
+      entry_point_name: '',
+      experiment_id: String(input.experimentId),
+      lifecycle_stage: 'active',
+      run_id: runId,
+      run_name: runName,
+      run_uuid: runId,
+      source_name: '',
+      source_type: 4,
+      source_version: '',
+      start_time: input.startTime,
+      status: STATUS_NUM.RUNNING,
+      tags: [],
+      user_id: input.tags['mlflow.user'] ?? '',
+    };
+    await mkdir(path.join(dir, 'artifacts'), { recursive: true });
+    for (const [key, value] of Object.entries({ ...input.tags, 'mlflow.runName': runName })) {
+      checkKey('tag', key);
+      await writeAtomic(path.join(dir, 'tags', key), value);
+    }
+    await writeYaml(path.join(dir, 'meta.yaml'), meta);
+    return this.readRun(dir, meta);
+  }
+
+  protected async logBatchChunk(runId: string, chunk: BatchChunk): Promise<void> {
+    const { dir, meta } = await this.runDir(runId);
+    if (meta.lifecycle_stage !== 'active') {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `The run ${runId} must be in the 'active' state.`);
+    }
+    for (const p of chunk.params) {
+      const file = path.join(dir, 'params', p.key);
+      const existing = await readText(file);
+      if (existing !== undefined && existing !== p.value) {
+        throw mlflowError(
+          'INVALID_PARAMETER_VALUE',
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${existing}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+        );
+      }
+      if (existing === undefined) await writeAtomic(file, p.value);
+    }
+    for (const t of chunk.tags) await writeAtomic(path.join(dir, 'tags', t.key), t.value);
+    for (const m of chunk.metrics) {
+      const file = path.join(dir, 'metrics', m.key);
+      await mkdir(path.dirname(file), { recursive: true });
+      await appendFile(file, `${m.timestamp} ${m.value} ${m.step}\n`);
+    }
+    if (chunk.tags.some((t) => t.key === 'mlflow.runName')) {
+      const name = chunk.tags.find((t) => t.key === 'mlflow.runName')!.value;
+      await writeYaml(path.join(dir, 'meta.yaml'), { ...meta, run_name: name });
+    }
+  }
+
+  protected async updateRun(runId: string, status: string, endTime: number): Promise<void> {
+    const { dir, meta } = await this.runDir(runId);
+    await writeYaml(path.join(dir, 'meta.yaml'), {
+      ...meta,
+      status: STATUS_NUM[status as RunStatus],
+      end_time: endTime,
+    });
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const { dir, meta } = await this.runDir(runId);
+    return this.readRun(dir, meta);
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const { dir } = await this.runDir(runId);
+    checkKey('metric', key);
+    const text = await readText(path.join(dir, 'metrics', key));
+    return text ? parseMetricLines(key, text) : [];
+  }
+
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    const clauses = parseFilter(input.filter);
+    const view = input.runViewType ?? 'ACTIVE_ONLY';
+    const runs: Run[] = [];
+    for (const expId of input.experimentIds) {
+      const exp = await this.experimentDir(String(expId));
+      if (!exp) continue;
+      for (const runId of await listDirs(exp.dir)) {
+        if (runId === 'tags') continue;
+        const meta = await readYaml<RunMeta>(path.join(exp.dir, runId, 'meta.yaml'));
+        if (!meta) continue;
+        if (view === 'ACTIVE_ONLY' && meta.lifecycle_stage !== 'active') continue;
+        if (view === 'DELETED_ONLY' && meta.lifecycle_stage !== 'deleted') continue;
+        const run = await this.readRun(path.join(exp.dir, runId), meta);
+        if (clauses.every((c) => compare(runField(run, c.type, c.key), c.op, c.value))) runs.push(run);
+      }
+    }
+    const byStart = sortBy(runs, ['start_time DESC'], (r, k) => runField(r, 'attributes', k));
+    const sorted = sortBy(byStart, input.orderBy, (r, key) => {
+      const dot = key.indexOf('.');
+      const type = dot > 0 ? key.slice(0, dot) : 'attributes';
+      const name = dot > 0 ? key.slice(dot + 1) : key;
+      return runField(
+        r,
+        type.startsWith('metric')
+          ? 'metrics'
+          : type.startsWith('param')
+            ? 'params'
+            : type.startsWith('tag')
+              ? 'tags'
+              : 'attributes',
+        name,
+      );
+    });
+    return paginate(sorted, input.maxResults ?? 1000, input.pageToken);
+  }
+
+  protected async recordLoggedModel(runId: string, mlmodel: Mlmodel): Promise<void> {
+    const { dir } = await this.runDir(runId);
+    const file = path.join(dir, 'tags', 'mlflow.log-model.history');
+    const history = JSON.parse((await readText(file)) ?? '[]') as unknown[];
+    const { signature: _s, saved_input_example_info: _e, ...summary } = mlmodel;
+    history.push(summary);
+    await writeAtomic(file, JSON.stringify(history));
+  }
+
+  // ---------- registry ----------
+
+  private modelDir(name: string): string {
+    if (!name || name.includes('/') || name.includes('\\') || name === '.' || name === '..') {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid registered model name '${name}'`);
+    }
+    return path.join(this.root, 'models', name);
+  }
+
+  private async modelMeta(name: string): Promise<ModelMeta> {
+    const meta = await readYaml<ModelMeta>(path.join(this.modelDir(name), 'meta.yaml'));
+    if (!meta) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found`);
+    return meta;
+  }
+
+  private async aliases(name: string): Promise<Record<string, string>> {
+    const raw = await readKeyValues(path.join(this.modelDir(name), 'aliases'));
+    return Object.fromEntries(Object.entries(raw).map(([a, v]) => [a, v.trim()]));
+  }
+
+  private async versionNumbers(name: string): Promise<number[]> {
+    return (await listDirs(this.modelDir(name)))
+      .map((d) => /^version-(\d+)$/.exec(d)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  private async readVersion(name: string, version: string | number, aliases?: Record<string, string>) {
+    const v = String(version);
+    if (!/^\d+$/.test(v)) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Model version must be an integer, got '${v}'`);
+    }
+    const dir = path.join(this.modelDir(name), `version-${v}`);
+    const meta = await readYaml<VersionMeta>(path.join(dir, 'meta.yaml'));
+    if (!meta)
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Model Version (name=${name}, version=${v}) not found`);
+    const all = aliases ?? (await this.aliases(name));
+    const mv: ModelVersion = {
+      name: meta.name,
+      version: String(meta.version),
+      creationTimestamp: meta.creation_timestamp,
+      lastUpdatedTimestamp: meta.last_updated_timestamp,
+      currentStage: meta.current_stage,
+      source: meta.source,
+      status: meta.status as ModelVersion['status'],
+      tags: await readKeyValues(path.join(dir, 'tags')),
+      aliases: Object.entries(all)
+        .filter(([, ver]) => ver === v)
+        .map(([a]) => a)
+        .sort(),
+    };
+    if (meta.description) mv.description = meta.description;
+    if (meta.run_id) mv.runId = meta.run_id;
+    if (meta.run_link) mv.runLink = meta.run_link;
+    if (meta.status_message) mv.statusMessage = meta.status_message;
+    return { dir, meta, mv };
+  }
+
+  private async latestVersions(name: string): Promise<ModelVersion[]> {
+    const latest = new Map<string, ModelVersion>();
+    const aliases = await this.aliases(name);
+    for (const n of await this.versionNumbers(name)) {
+      const { mv } = await this.readVersion(name, n, aliases);
+      latest.set(String(mv.currentStage), mv);
+    }
+    return [...latest.values()];
+  }
+
+  private async readModel(name: string): Promise<RegisteredModel> {
+    const meta = await this.modelMeta(name);
+    const model: RegisteredModel = {
+      name: meta.name,
+      creationTimestamp: meta.creation_timestamp,
+      lastUpdatedTimestamp: meta.last_updated_timestamp,
+      latestVersions: await this.latestVersions(name),
+      tags: await readKeyValues(path.join(this.modelDir(name), 'tags')),
+      aliases: await this.aliases(name),
+    };
+    if (meta.description) model.description = meta.description;
+    return model;
+  }
+
+  protected async createRegisteredModelRaw(
+    name: string,
+    options: { description?: string; tags?: Record<string, string> } = {},
+  ): Promise<RegisteredModel> {
+    const dir = this.modelDir(name);
+    if (await readYaml(path.join(dir, 'meta.yaml'))) {
+      throw mlflowError('RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
+    }
+    const now = Date.now();
+    for (const [key, value] of Object.entries(options.tags ?? {}))
+      await writeAtomic(path.join(dir, 'tags', key), value);
+    await writeYaml(path.join(dir, 'meta.yaml'), {
+      creation_timestamp: now,
+      description: options.description ?? null,
+      last_updated_timestamp: now,
+      name,
+    } satisfies ModelMeta);
+    return this.readModel(name);
+  }
+
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.readModel(name);
+  }
+
+  async searchRegisteredModels(input: SearchInput = {}): Promise<Page<RegisteredModel>> {
+    const clauses = parseFilter(input.filter);
+    const models: RegisteredModel[] = [];
+    for (const name of await listDirs(path.join(this.root, 'models'))) {
+      if (!(await readYaml(path.join(this.root, 'models', name, 'meta.yaml')))) continue;
+      const model = await this.readModel(name);
+      const ok = clauses.every((c) =>
+        compare(
+          c.type === 'tags' ? model.tags[c.key] : c.key === 'name' ? model.name : undefined,
+          c.op,
+          c.value,
+        ),
+      );
+      if (ok) models.push(model);
+    }
+    const sorted = sortBy(
+      sortBy(models, ['name ASC'], (m) => m.name),
+      input.orderBy,
+      (m, key) =>
+        key === 'name'
+          ? m.name
+          : key === 'last_updated_timestamp'
+            ? m.lastUpdatedTimestamp
+            : m.creationTimestamp,
+    );
+    return paginate(sorted, input.maxResults ?? 100, input.pageToken);
+  }
+
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.modelMeta(name);
+    const dir = this.modelDir(name);
+    const trash = `${dir}.deleted-${Date.now()}`;
+    await rename(dir, trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    await this.modelMeta(name);
+    checkKey('tag', key);
+    await writeAtomic(path.join(this.modelDir(name), 'tags', key), value);
+  }
+
+  protected async createModelVersionRaw(
+    name: string,
+    source: string,
+    runId: string | undefined,
+    options: CreateModelVersionOptions,
+  ): Promise<ModelVersion> {
+    const meta = await this.modelMeta(name);
+    if (source.split('/').includes('..')) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model version source: '${source}'`);
+    }
+    const versions = await this.versionNumbers(name);
+    const version = (versions.at(-1) ?? 0) + 1;
+    const dir = path.join(this.modelDir(name), `version-${version}`);
+    const now = Date.now();
+    for (const [key, value] of Object.entries(options.tags ?? {}))
+      await writeAtomic(path.join(dir, 'tags', key), value);
+    await writeYaml(path.join(dir, 'meta.yaml'), {
+      creation_timestamp: now,
+      current_stage: 'None',
+      description: options.description ?? null,
+      last_updated_timestamp: now,
+      name,
+      run_id: runId ?? null,
+      run_link: options.runLink ?? null,
+      source,
+      status: 'READY',
+      status_message: null,
+      user_id: null,
+      version,
+    } satisfies VersionMeta);
+    await writeYaml(path.join(this.modelDir(name), 'meta.yaml'), { ...meta, last_updated_timestamp: now });
+    return (await this.readVersion(name, version)).mv;
+  }
+
+  async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    await this.modelMeta(name);
+    return (await this.readVersion(name, version)).mv;
+  }
+
+  async searchModelVersions(input: SearchInput = {}): Promise<Page<ModelVersion>> {
+    const clauses = parseFilter(input.filter);
+    const versions: ModelVersion[] = [];
+    for (const name of await listDirs(path.join(this.root, 'models'))) {
+      if (!(await readYaml(path.join(this.root, 'models', name, 'meta.yaml')))) continue;
+      const aliases = await this.aliases(name);
+      for (const n of await this.versionNumbers(name)) {
+        const { mv } = await this.readVersion(name, n, aliases);
+        const field = (c: (typeof clauses)[number]) =>
+          c.type === 'tags'
+            ? mv.tags[c.key]
+            : c.key === 'name'
+              ? mv.name
+              : c.key === 'run_id'
+                ? mv.runId
+                : c.key === 'source'
+                  ? mv.source
+                  : c.key === 'version_number'
+                    ? Number(mv.version)
+                    : undefined;
+        if (clauses.every((c) => compare(field(c), c.op, c.value))) versions.push(mv);
+      }
+    }
+    const sorted = sortBy(
+      sortBy(versions, ['name ASC', 'version_number DESC'], (v, k) =>
+        k === 'name' ? v.name : Number(v.version),
+      ),
+      input.orderBy,
+      (v, key) =>
+        key === 'name'
+          ? v.name
+          : key === 'version_number'
+            ? Number(v.version)
+            : key === 'creation_timestamp'
+              ? v.creationTimestamp
+              : v.lastUpdatedTimestamp,
+    );
+    return paginate(sorted, input.maxResults ?? 1000, input.pageToken);
+  }
+
+  async setModelVersionTag(
+    name: string,
+    version: string | number,
+    key: string,
+    value: string,
+  ): Promise<void> {
+    await this.modelMeta(name);
+    const { dir } = await this.readVersion(name, version);
+    checkKey('tag', key);
+    await writeAtomic(path.join(dir, 'tags', key), value);
+  }
+
+  protected async transitionStageRaw(
+    name: string,
+    version: string,
+    stage: ModelStage,
+    archiveExisting: boolean,
+  ) {
+    await this.modelMeta(name);
+    const { dir, meta } = await this.readVersion(name, version);
+    const now = Date.now();
+    if (archiveExisting) {
+      for (const n of await this.versionNumbers(name)) {
+        if (String(n) === version) continue;
+        const other = await this.readVersion(name, n);
+        if (other.meta.current_stage === stage) {
+          await writeYaml(path.join(other.dir, 'meta.yaml'), {
+            ...other.meta,
+            current_stage: 'Archived',
+            last_updated_timestamp: now,
+          });
+        }
+      }
+    }
+    await writeYaml(path.join(dir, 'meta.yaml'), {
+      ...meta,
+      current_stage: stage,
+      last_updated_timestamp: now,
+    });
+    return (await this.readVersion(name, version)).mv;
+  }
+
+  async getLatestVersions(name: string, stages: readonly ModelStage[] = []): Promise<ModelVersion[]> {
+    await this.modelMeta(name);
+    const latest = await this.latestVersions(name);
+    if (stages.length === 0) return latest;
+    const wanted = stages.map((s) => s.toLowerCase());
+    return latest.filter((v) => wanted.includes(String(v.currentStage).toLowerCase()));
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
+    return (await this.getModelVersion(name, version)).source;
+  }
+
+  async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
+    await this.modelMeta(name);
+    if (!ALIAS_RE.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid alias name '${alias}': expected up to 255 letters, digits, _ or -, not 'latest' nor v<digits>`,
+      );
+    }
+    await this.readVersion(name, version);
+    await writeAtomic(path.join(this.modelDir(name), 'aliases', alias), String(version));
+  }
+
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    const notFound = () =>
+      mlflowError('INVALID_PARAMETER_VALUE', `Registered model alias ${alias} not found.`);
+    if (!(await readYaml(path.join(this.modelDir(name), 'meta.yaml')))) throw notFound();
+    const version = (await this.aliases(name))[alias];
+    if (version === undefined) throw notFound();
+    return (await this.readVersion(name, version)).mv;
+  }
+
+  async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    await this.modelMeta(name);
+    await rm(path.join(this.modelDir(name), 'aliases', alias), { force: true });
+  }
+}
+
+function parseMetricLines(key: string, text: string): Metric[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((line) => {
+      const [ts, value, step] = line.trim().split(/\s+/);
+      return { key, value: parseMetricValue(value ?? 'NaN'), timestamp: Number(ts), step: Number(step ?? 0) };
+    });
+}
+
+function runField(run: Run, type: string, key: string): string | number | undefined {
+  if (type === 'metrics') return run.data.metrics[key];
+  if (type === 'params') return run.data.params[key];
+  if (type === 'tags') return run.data.tags[key];
+  switch (key) {
+    case 'run_id':
+      return run.info.runId;
+    case 'run_name':
+      return run.info.runName ?? run.data.tags['mlflow.runName'];
+    case 'status':
+      return run.info.status;
+    case 'start_time':
+      return run.info.startTime;
+    case 'end_time':
+      return run.info.endTime;
+    case 'artifact_uri':
+      return run.info.artifactUri;
+    case 'user_id':
+      return run.info.userId;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ArtifactError } from './errors.ts';
+import type { Mlmodel, ModelSignature, OnnxModelInput } from './types.ts';
+
+/**
+ * Versions written into MLmodel and the environment files. A Python user restoring the model with
+ * `mlflow models serve` gets these; they are the versions the MLmodel/ONNX graph was checked against.
+ */
+export const MODEL_ENV = {
+  mlflowVersion: '2.22.0',
+  pythonVersion: '3.11.9',
+  onnxVersion: '1.17.0',
+  onnxruntimeVersion: '1.20.1',
+  pipVersion: '24.0',
+} as const;
+
+export const MLMODEL_FILE = 'MLmodel';
+export const ONNX_FILE = 'model.onnx';
+
+/** MLflow's `utc_time_created`: naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`. */
+export function mlflowUtcTime(date = new Date()): string {
+  return `${date.toISOString().replace('T', ' ').replace('Z', '')}000`;
+}
+
+/** Reads and checks `<dir>/MLmodel`. */
+export async function readMlmodel(dir: string): Promise<Mlmodel> {
+  const file = path.join(dir, MLMODEL_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ArtifactError(`no MLmodel file in ${dir}: is this an MLflow model directory?`, file, err);
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text);
+  } catch (err) {
+    throw new ArtifactError(`${file} is not valid YAML: ${(err as Error).message}`, file, err);
+  }
+  if (!parsed || typeof parsed !== 'object' || typeof (parsed as Mlmodel).flavors !== 'object') {
+    throw new ArtifactError(`${file} has no 'flavors' mapping; expected an MLflow MLmodel file`, file);
+  }
+  return parsed as Mlmodel;
+}
+
+/** Writes `<dir>/MLmodel` (atomically enough for a directory that is itself renamed into place). */
+export async function writeMlmodel(dir: string, mlmodel: Mlmodel): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, MLMODEL_FILE),
+    YAML.stringify(mlmodel, { lineWidth: 0, schema: 'yaml-1.1' }),
+  );
+}
+
+/** The ONNX file an MLmodel points to (the `onnx` flavor's `data`), checked to exist. */
+export async function onnxPathOf(dir: string, mlmodel: Mlmodel): Promise<string> {
+  const onnx = mlmodel.flavors.onnx;
+  if (!onnx) {
+    const found = Object.keys(mlmodel.flavors).join(', ') || 'none';
+    throw new ArtifactError(`the model in ${dir} has no 'onnx' flavor (flavors: ${found})`, dir);
+  }
+  const data = typeof onnx.data === 'string' ? onnx.data : ONNX_FILE;
+  const file = path.join(dir, data);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile() || info.size === 0) {
+    throw new ArtifactError(`the model's ONNX file ${data} is missing or empty in ${dir}`, file);
+  }
+  return file;
+}
+
+function signatureYaml(signature: ModelSignature): NonNullable<Mlmodel['signature']> {
+  return {
+    inputs: JSON.stringify(signature.inputs),
+    ...(signature.outputs ? { outputs: JSON.stringify(signature.outputs) } : {}),
+    params: signature.params ? JSON.stringify(signature.params) : null,
+  };
+}
+
+/** How MLflow 2.x saves an input example: dict of arrays → tf-serving `inputs`; records → split DataFrame. */
+function inputExampleFile(example: unknown): { json: unknown; info: Record<string, unknown> } {
+  if (
+    Array.isArray(example) &&
+    example.length > 0 &&
+    example.every((r) => r && typeof r === 'object' && !Array.isArray(r))
+  ) {
+    const columns = Object.keys(example[0] as object);
+    const data = example.map((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
+    return { json: { columns, data }, info: { type: 'dataframe', pandas_orient: 'split' } };
+  }
+  if (
+    Array.isArray(example) ||
+    (example && typeof example === 'object' && Object.values(example).every(Array.isArray))
+  ) {
+    return { json: { inputs: example }, info: { type: 'ndarray', format: 'tf-serving' } };
+  }
+  return { json: example, info: { type: 'json_object' } };
+}
+
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? await dirSize(p) : (await stat(p)).size;
+  }
+  return total;
+}
+
+/**
+ * Writes an MLflow model directory for an ONNX graph — MLmodel with the `onnx` and `python_function`
+ * flavors, model.onnx, input example and environment files — as `mlflow.onnx.save_model` would, so
+ * Python's `mlflow.pyfunc.load_model` and `mlflow.onnx.load_model` accept it.
+ */
+export async function writeOnnxModelDir(
+  dir: string,
+  model: OnnxModelInput,
+  where: { runId?: string; artifactPath?: string } = {},
+): Promise<Mlmodel> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, ONNX_FILE), model.onnx);
+  const requirements = model.pipRequirements ?? [
+    `mlflow==${MODEL_ENV.mlflowVersion}`,
+    `onnx==${MODEL_ENV.onnxVersion}`,
+    `onnxruntime==${MODEL_ENV.onnxruntimeVersion}`,
+  ];
+  await writeFile(path.join(dir, 'requirements.txt'), `${requirements.join('\n')}\n`);
+  await writeFile(
+    path.join(dir, 'conda.yaml'),
+    YAML.stringify(
+      {
+        channels: ['conda-forge'],
+        dependencies: [
+          `python=${MODEL_ENV.pythonVersion}`,
+          `pip<=${MODEL_ENV.pipVersion}`,
+          { pip: requirements },
+        ],
+        name: 'mlflow-env',
+      },
+      { schema: 'yaml-1.1' },
+    ),
+  );
+  await writeFile(
+    path.join(dir, 'python_env.yaml'),
+    YAML.stringify(
+      {
+        python: MODEL_ENV.pythonVersion,
+        build_dependencies: [`pip==${MODEL_ENV.pipVersion}`, 'setuptools', 'wheel'],
+        dependencies: ['-r requirements.txt'],
+      },
+      { schema: 'yaml-1.1' },
+    ),
+  );
+  let exampleInfo: Record<string, unknown> | undefined;
+  if (model.inputExample !== undefined) {
+    const { json, info } = inputExampleFile(model.inputExample);
+    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify(json));
+    exampleInfo = { artifact_path: 'input_example.json', ...info };
+    if (info.format === 'tf-serving') {
+      await writeFile(path.join(dir, 'serving_input_example.json'), JSON.stringify(json, null, 2));
+      exampleInfo.serving_input_path = 'serving_input_example.json';
+    }
+  }
+  for (const [name, contents] of Object.entries(model.extraFiles ?? {})) {
+    await writeFile(path.join(dir, name), contents);
+  }
+  const mlmodel: Mlmodel = {
+    ...(where.artifactPath ? { artifact_path: where.artifactPath } : {}),
+    flavors: {
+      onnx: {
+        code: null,
+        data: ONNX_FILE,
+        onnx_version: MODEL_ENV.onnxVersion,
+        providers: ['CPUExecutionProvider'],
+      },
+      python_function: {
+        data: ONNX_FILE,
+        env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
+        loader_module: 'mlflow.onnx',
+        python_version: MODEL_ENV.pythonVersion,
+      },
+    },
+    mlflow_version: MODEL_ENV.mlflowVersion,
+    model_size_bytes: await dirSize(dir),
+    model_uuid: randomUUID().replaceAll('-', ''),
+    ...(where.runId ? { run_id: where.runId } : {}),
+    ...(exampleInfo ? { saved_input_example_info: exampleInfo } : {}),
+    signature: signatureYaml(model.signature),
+    utc_time_created: mlflowUtcTime(),
+    ...(model.metadata ? { metadata: model.metadata } : {}),
+  };
+  await writeMlmodel(dir, mlmodel);
+  return mlmodel;
+}
