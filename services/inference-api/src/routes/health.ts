@@ -1,0 +1,47 @@
+import type { ZodApp } from '@covertype/service-kit';
+import { z } from 'zod';
+import type { ModelManager } from '../model/model-manager.ts';
+import type { Metrics } from '../plugins/metrics.ts';
+import { RETRY_AFTER_NOT_READY } from './common.ts';
+
+/** Readiness (the default model is loaded) and the Prometheus scrape. Liveness is /healthz from service-kit. */
+export function healthRoutes(
+  app: ZodApp,
+  { manager, metrics }: { manager: ModelManager; metrics: Metrics },
+): void {
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: a model is loaded and serving',
+        tags: ['health'],
+        response: {
+          200: z.object({ status: z.literal('ready'), model: z.string(), version: z.string().nullable() }),
+          503: z.object({ status: z.literal('loading'), message: z.string() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const model = manager.current;
+      if (!model) {
+        return reply
+          .code(503)
+          .header('retry-after', RETRY_AFTER_NOT_READY)
+          .send({ status: 'loading' as const, message: manager.notReadyMessage() });
+      }
+      return { status: 'ready' as const, model: model.name, version: model.version ?? null };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', tags: ['health'], response: { 200: z.string() } } },
+    async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply
+        .type(metrics.registry.contentType)
+        .serializer((s: unknown) => s as string)
+        .send(text);
+    },
+  );
+}

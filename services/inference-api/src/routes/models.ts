@@ -1,0 +1,81 @@
+import type { ZodApp } from '@covertype/service-kit';
+import { z } from 'zod';
+import type { ModelManager } from '../model/model-manager.ts';
+
+const LoadedSchema = z.object({
+  name: z.string(),
+  version: z.string().nullable(),
+  uri: z.string(),
+  alias: z.string().nullable(),
+  stage: z.string().nullable(),
+  run_id: z.string().nullable(),
+  loaded_at: z.string().meta({ description: 'ISO time the version was loaded into this process' }),
+  default: z.boolean().meta({ description: 'true for the model MODEL_URI names (served without ?model=)' }),
+});
+
+const ModelsResponseSchema = z.object({
+  model_uri: z.string(),
+  loaded: z.array(LoadedSchema),
+  registered: z.array(
+    z.object({
+      name: z.string(),
+      versions: z.array(
+        z.object({
+          version: z.string(),
+          aliases: z.array(z.string()),
+          stage: z.string().optional(),
+          run_id: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+  registry_error: z.string().optional(),
+});
+
+/** What this process serves and what the registry holds. */
+export function modelRoutes(app: ZodApp, { manager }: { manager: ModelManager }): void {
+  app.get(
+    '/models',
+    {
+      schema: {
+        summary: 'Registered models, and the versions loaded here with their load times',
+        tags: ['models'],
+        response: { 200: ModelsResponseSchema },
+      },
+    },
+    async () => {
+      const current = manager.current;
+      const loaded = (await manager.loaded()).map((m) => ({
+        name: m.name,
+        version: m.version ?? null,
+        uri: m.resolved.uri,
+        alias: m.resolved.alias ?? null,
+        stage: m.resolved.stage ?? null,
+        run_id: m.resolved.runId ?? null,
+        loaded_at: m.loadedAt.toISOString(),
+        default: m === current,
+      }));
+      let registered: z.output<typeof ModelsResponseSchema>['registered'] = [];
+      let registryError: string | undefined;
+      try {
+        registered = (await manager.registry()).map((r) => ({
+          name: r.name,
+          versions: r.versions.map((v) => ({
+            version: v.version,
+            aliases: v.aliases,
+            ...(v.stage ? { stage: v.stage } : {}),
+            ...(v.runId ? { run_id: v.runId } : {}),
+          })),
+        }));
+      } catch (err) {
+        registryError = `the registry cannot be listed now: ${(err as Error).message}`;
+      }
+      return {
+        model_uri: manager.uri,
+        loaded,
+        registered,
+        ...(registryError ? { registry_error: registryError } : {}),
+      };
+    },
+  );
+}

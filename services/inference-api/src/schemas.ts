@@ -1,0 +1,75 @@
+import { NumericFeaturesSchema, SOIL_TYPES, WILDERNESS_AREAS } from '@covertype/schema';
+import { z } from 'zod';
+
+/** One row as /predict takes it (documentation; the hot path checks with input/row.ts). */
+export const PredictRowSchema = NumericFeaturesSchema.extend({
+  Wilderness_Area: z
+    .string()
+    .nullable()
+    .optional()
+    .meta({
+      description: `One of ${WILDERNESS_AREAS.join(', ')} (long names accepted); omitted, null or '' = missing. Unknown names are rejected.`,
+    }),
+  Soil_Type: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        'USFS ELU soil code (one of the 40 of the UCI list); omitted, null or 0 = missing. Unknown codes are rejected.',
+      examples: [SOIL_TYPES[28]],
+    }),
+}).meta({
+  example: {
+    Elevation: 2596,
+    Aspect: 51,
+    Slope: 3,
+    Horizontal_Distance_To_Hydrology: 258,
+    Vertical_Distance_To_Hydrology: 0,
+    Horizontal_Distance_To_Roadways: 510,
+    Hillshade_9am: 221,
+    Hillshade_Noon: 232,
+    Hillshade_3pm: 148,
+    Horizontal_Distance_To_Fire_Points: 6279,
+    Wilderness_Area: 'Rawah',
+    Soil_Type: 7745,
+  },
+});
+
+export const ModelQuerySchema = z.object({
+  model: z.string().max(300).optional().meta({
+    description: 'Another registered model: name, name@alias or name/version (default: the served one)',
+  }),
+});
+
+const probabilities = z
+  .array(z.number())
+  .meta({ description: 'Probability of each Cover_Type, class order 1..7' });
+
+export const PredictionSchema = z.object({
+  Cover_Type: z.number().int().meta({ description: 'Predicted forest cover class 1..7' }),
+  class_name: z.string(),
+  probabilities,
+});
+
+export const PredictResponseSchema = z.object({
+  model: z.string(),
+  version: z.string().nullable(),
+  ...PredictionSchema.shape,
+});
+
+export const BatchBodySchema = z.object({ rows: z.array(PredictRowSchema) });
+
+export const BatchResponseSchema = z.object({
+  model: z.string(),
+  version: z.string().nullable(),
+  predictions: z.array(PredictionSchema),
+});
+
+export const ErrorSchema = z.object({
+  statusCode: z.number(),
+  error: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+});

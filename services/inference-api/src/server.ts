@@ -1,0 +1,92 @@
+import cluster from 'node:cluster';
+import { parseArgs } from 'node:util';
+import { createMlflow, loadMlflowConfig } from '@covertype/mlflow';
+import { createLogger, listenWithShutdown, runMain } from '@covertype/service-kit';
+import { buildApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { MlflowModelSource } from './model/mlflow-source.ts';
+import { ModelManager } from './model/model-manager.ts';
+
+const NAME = 'inference-api';
+
+/** `--workers N`: N processes share the port (node:cluster), one onnxruntime session each. */
+function workersFromArgs(): number {
+  const { values } = parseArgs({ options: { workers: { type: 'string', short: 'w' } }, strict: true });
+  if (values.workers === undefined) return 1;
+  const n = Number(values.workers);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new Error(
+      `--workers ${JSON.stringify(values.workers)}: expected a whole number of processes 1..256`,
+    );
+  }
+  return n;
+}
+
+async function primary(workers: number): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(NAME, config.LOG_LEVEL);
+  let stopping = false;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
+    setTimeout(fork, 1000).unref();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT + 1000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  logger.info({ workers }, 'starting workers');
+  for (let i = 0; i < workers; i++) fork();
+}
+
+async function worker(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(NAME, config.LOG_LEVEL);
+  const mlflow = createMlflow(loadMlflowConfig(), {
+    onRetry: (info) => logger.warn(info, 'mlflow request failed; retrying'),
+  });
+  const manager = new ModelManager({
+    source: new MlflowModelSource(mlflow, config.MODEL_CACHE_DIR),
+    uri: config.MODEL_URI,
+    cacheDir: config.MODEL_CACHE_DIR,
+    logger,
+    pollMs: config.MODEL_POLL_SECONDS * 1000,
+    retryMaxMs: config.MODEL_RETRY_MAX,
+    lruSize: config.MODEL_LRU_SIZE,
+    maxBatch: config.MAX_BATCH,
+    threads: config.ORT_THREADS,
+  });
+  const app = await buildApp({
+    manager,
+    logger,
+    maxBatch: config.MAX_BATCH,
+    maxInflight: config.MAX_INFLIGHT,
+    bodyLimit: config.BODY_LIMIT,
+    logRequests: config.LOG_REQUESTS,
+  });
+  // Listen at once: /healthz answers while the model loads, /readyz says when it is ready.
+  void manager.start();
+  await listenWithShutdown({
+    app,
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT,
+    onClose: () => manager.stop(),
+  });
+  logger.info({ port: config.PORT, modelUri: config.MODEL_URI, docs: '/docs' }, 'listening');
+}
+
+void runMain(NAME, async () => {
+  const workers = workersFromArgs();
+  if (workers > 1 && cluster.isPrimary) await primary(workers);
+  else await worker();
+});

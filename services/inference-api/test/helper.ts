@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type CovertypeRow, checkRecord } from '@covertype/schema';
+import { dataFile } from '@covertype/testkit';
+import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
+import pino from 'pino';
+import { type App, buildApp } from '../src/app.ts';
+import { ModelManager, type ModelManagerOptions } from '../src/model/model-manager.ts';
+import { LocalModelSource } from '../src/model/model-source.ts';
+
+/** The first `limit` valid rows of covertype.csv after skipping `skip`. */
+export function loadRows(limit: number, skip = 0): CovertypeRow[] {
+  const lines = readFileSync(dataFile('covertype.csv'), 'utf8').split('\n');
+  const rows: CovertypeRow[] = [];
+  for (let i = 1 + skip; i < lines.length && rows.length < limit; i++) {
+    if (!lines[i]) continue;
+    const check = checkRecord(lines[i]!.split(','));
+    if (check.ok) rows.push(check.row);
+  }
+  return rows;
+}
+
+/**
+ * A small real model (gradient boosting on 3,000 rows) as ONNX bytes. Trained once per seed and
+ * kept in the temp folder, so each test file does not pay for training again.
+ */
+export async function trainModel(seed = 0, rounds = 8): Promise<Uint8Array> {
+  const key = createHash('sha256').update(`v1:${seed}:${rounds}`).digest('hex').slice(0, 12);
+  const file = path.join(os.tmpdir(), `covertype-inference-test-${key}.onnx`);
+  if (existsSync(file)) return new Uint8Array(readFileSync(file));
+  const rows = loadRows(3000);
+  const model = fitGradientBoosting(encodeRows(rows), encodeLabels(rows), { rounds, maxLeaves: 15, seed });
+  const bytes = exportOnnx(model);
+  await writeFile(`${file}.${process.pid}`, bytes);
+  await import('node:fs/promises').then((fs) => fs.rename(`${file}.${process.pid}`, file));
+  return bytes;
+}
+
+export const MLMODEL = `artifact_path: model
+flavors:
+  onnx:
+    code: null
+    data: model.onnx
+    onnx_version: 1.17.0
+    providers: [CPUExecutionProvider]
+  python_function:
+    data: model.onnx
+    loader_module: mlflow.onnx
+mlflow_version: 2.22.0
+`;
+
+/** Writes an MLflow model folder (MLmodel + model.onnx). */
+export async function writeModelDir(dir: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'MLmodel'), MLMODEL);
+  await writeFile(path.join(dir, 'model.onnx'), bytes);
+  return dir;
+}
+
+export async function tempDir(
+  prefix = 'inference-test-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export const silent = pino({ level: 'silent' });
+
+export interface TestApp {
+  app: App;
+  manager: ModelManager;
+  modelDir: string;
+  close: () => Promise<void>;
+}
+
+/** An app serving a local model folder; waits until the model is loaded unless `wait` is false. */
+export async function startApp(
+  options: {
+    bytes?: Uint8Array;
+    manager?: Partial<ModelManagerOptions>;
+    maxBatch?: number;
+    maxInflight?: number;
+    bodyLimit?: number;
+    wait?: boolean;
+  } = {},
+): Promise<TestApp> {
+  const tmp = await tempDir();
+  const modelDir = path.join(tmp.dir, 'covertype');
+  await writeModelDir(modelDir, options.bytes ?? (await trainModel()));
+  const manager = new ModelManager({
+    source: new LocalModelSource(),
+    uri: modelDir,
+    cacheDir: path.join(tmp.dir, 'cache'),
+    logger: silent,
+    pollMs: 0,
+    retryMaxMs: 200,
+    lruSize: 2,
+    maxBatch: options.maxBatch ?? 64,
+    ...options.manager,
+  });
+  const app = await buildApp({
+    manager,
+    logger: false,
+    maxBatch: options.maxBatch ?? 64,
+    maxInflight: options.maxInflight ?? 64,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+  });
+  const started = manager.start();
+  if (options.wait !== false) {
+    await started;
+    await manager.ready(10_000);
+  }
+  return {
+    app,
+    manager,
+    modelDir,
+    close: async () => {
+      await app.close();
+      await manager.stop();
+      await tmp.cleanup();
+    },
+  };
+}
+
+/** A valid row as the workshop's clients send it. */
+export function bodyOf(row: CovertypeRow): Record<string, unknown> {
+  const { Cover_Type: _label, ...features } = row;
+  return features;
+}
