@@ -1,0 +1,166 @@
+import { expandCandidates } from './candidates.ts';
+import type { FeatureMatrix } from './features.ts';
+import type { ModelFamily } from './fit.ts';
+import type { TreeEnsembleModel } from './model.ts';
+import { getPreset, type Scoring, type SearchPreset } from './presets.ts';
+import { stratifiedKFold } from './split.ts';
+import type { FoldScore, Task } from './tasks.ts';
+import { defaultWorkers, runTasks, shared } from './worker-pool.ts';
+
+export interface SearchOptions {
+  /** k of the stratified k-fold cross-validation (default: the preset's). */
+  folds?: number;
+  /** Seeds the folds, the random draws and every candidate's model (default 42). */
+  seed?: number;
+  /** Worker threads (default: the machine's cores; ≤ 1 runs in this thread). Results do not depend on it. */
+  workers?: number;
+  scoring?: Scoring;
+  /** Refit on all rows: the best candidate (default), every candidate, or none. */
+  refit?: 'best' | 'all' | 'none';
+  /** Class labels of the indexes in y (default Cover_Type 1..7). */
+  classLabels?: number[];
+  /** Called as (candidate, fold) fits finish. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScoreSummary {
+  accuracy: number;
+  macroF1: number;
+  logLoss: number;
+  fitSeconds: number;
+}
+
+export interface CandidateResult {
+  index: number;
+  family: ModelFamily;
+  /** Full params of this candidate (fixed + grid point or draw + seed). */
+  params: Record<string, unknown>;
+  folds: FoldScore[];
+  mean: ScoreSummary;
+  std: Omit<ScoreSummary, 'fitSeconds'>;
+  /** 1 = best by the search's scoring. */
+  rank: number;
+  /** Fitted on all rows when refit covers this candidate. */
+  model?: TreeEnsembleModel;
+  refitSeconds?: number;
+}
+
+export interface SearchResult {
+  preset: string;
+  family: ModelFamily;
+  scoring: Scoring;
+  folds: number;
+  seed: number;
+  candidates: CandidateResult[];
+  best: CandidateResult;
+  /** The best candidate refit on all rows (absent with refit 'none'). */
+  bestModel?: TreeEnsembleModel;
+}
+
+/**
+ * Runs a search preset (by name or object) with stratified k-fold CV on worker threads and returns
+ * every candidate with its fold scores, so a caller can log each one (e.g. as an MLflow run).
+ */
+export async function runSearch(
+  preset: SearchPreset | string,
+  x: FeatureMatrix,
+  y: Uint8Array,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
+  const p = typeof preset === 'string' ? getPreset(preset) : preset;
+  const seed = options.seed ?? 42;
+  const k = options.folds ?? p.folds;
+  const scoring = options.scoring ?? p.scoring;
+  const workers = options.workers ?? defaultWorkers();
+  const classLabels = options.classLabels ?? [1, 2, 3, 4, 5, 6, 7];
+  const refit = options.refit ?? 'best';
+  if (x.rows !== y.length) throw new RangeError(`got ${y.length} labels for ${x.rows} rows`);
+
+  const params = expandCandidates(p, seed).map((c) => ({ seed, ...c }));
+  const folds = stratifiedKFold(y, k, seed);
+  const sx: FeatureMatrix = { rows: x.rows, cols: x.cols, values: shared(x.values) };
+  const sy = shared(y);
+  const tasks: Task[] = [];
+  for (const candidate of params) {
+    for (const fold of folds) {
+      tasks.push({
+        type: 'cv-fold',
+        family: p.family,
+        params: candidate,
+        x: sx,
+        y: sy,
+        train: shared(fold.train),
+        test: shared(fold.test),
+        classLabels,
+      });
+    }
+  }
+  let done = 0;
+  const total = tasks.length + (refit === 'all' ? params.length : refit === 'best' ? 1 : 0);
+  const progress = () => options.onProgress?.(++done, total);
+  const scores = await runTasks(tasks, workers, progress);
+
+  const candidates: CandidateResult[] = params.map((candidate, i) => {
+    const fs = scores.slice(i * k, (i + 1) * k).map((r) => {
+      if (r.type !== 'cv-fold') throw new Error(`unexpected worker result ${r.type}`);
+      return r.score;
+    });
+    return {
+      index: i,
+      family: p.family,
+      params: candidate,
+      folds: fs,
+      mean: {
+        accuracy: mean(fs.map((f) => f.accuracy)),
+        macroF1: mean(fs.map((f) => f.macroF1)),
+        logLoss: mean(fs.map((f) => f.logLoss)),
+        fitSeconds: mean(fs.map((f) => f.fitSeconds)),
+      },
+      std: {
+        accuracy: std(fs.map((f) => f.accuracy)),
+        macroF1: std(fs.map((f) => f.macroF1)),
+        logLoss: std(fs.map((f) => f.logLoss)),
+      },
+      rank: 0,
+    };
+  });
+  const better = (a: CandidateResult, b: CandidateResult) => {
+    const d = scoring === 'logLoss' ? a.mean.logLoss - b.mean.logLoss : b.mean[scoring] - a.mean[scoring];
+    return d !== 0 && !Number.isNaN(d) ? d : a.index - b.index;
+  };
+  [...candidates].sort(better).forEach((c, r) => {
+    c.rank = r + 1;
+  });
+  const best = candidates.find((c) => c.rank === 1)!;
+
+  const toRefit = refit === 'all' ? candidates : refit === 'best' ? [best] : [];
+  const fits = await runTasks(
+    toRefit.map((c) => ({ type: 'fit', family: p.family, params: c.params, x: sx, y: sy, classLabels })),
+    workers,
+    progress,
+  );
+  fits.forEach((r, i) => {
+    if (r.type !== 'fit') throw new Error(`unexpected worker result ${r.type}`);
+    toRefit[i]!.model = r.model;
+    toRefit[i]!.refitSeconds = r.fitSeconds;
+  });
+  return {
+    preset: p.name,
+    family: p.family,
+    scoring,
+    folds: k,
+    seed,
+    candidates,
+    best,
+    ...(best.model ? { bestModel: best.model } : {}),
+  };
+}
+
+function mean(a: number[]): number {
+  return a.reduce((s, v) => s + v, 0) / a.length;
+}
+
+function std(a: number[]): number {
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, v) => s + (v - m) * (v - m), 0) / a.length);
+}
