@@ -5,6 +5,7 @@ import {
   encodeRows,
   exportOnnx,
   fitGradientBoosting,
+  fitRandomForest,
   predict,
   predictProba,
   stratifiedSplit,
@@ -50,6 +51,10 @@ describe('ONNX export parity with the TypeScript predictor (onnxruntime-node)', 
     await assertParity(
       fitGradientBoosting(xtrain, ytrain, { rounds: 30, maxLeaves: 15, subsample: 0.8, seed: 1 }),
     );
+  });
+
+  it('random forest: identical labels, probabilities within 1e-5 on the whole test split', async () => {
+    await assertParity(fitRandomForest(xtrain, ytrain, { nEstimators: 20, seed: 1 }));
   });
 
   it('keeps the I/O contract: label int64 Cover_Type 1..7 and probabilities summing to 1', async () => {

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  DEFAULT_SEARCH,
+  expandCandidates,
+  getPreset,
+  modelToJson,
+  predictIndex,
+  runSearch,
+  type SearchPreset,
+  WORKSHOP_GB,
+  WORKSHOP_RF,
+} from '../src/index.ts';
+import { separable } from './fixtures.ts';
+
+describe('search presets', () => {
+  it('the workshop grids have 27 (forest) and 36 (boosting) candidates with the workshop values', () => {
+    const rf = expandCandidates(WORKSHOP_RF, 1);
+    assert.equal(rf.length, 27);
+    assert.deepEqual([...new Set(rf.map((c) => c.nEstimators))], [33, 66, 200]);
+    assert.deepEqual([...new Set(rf.map((c) => c.maxDepth))], [2, 4, 6]);
+    assert.deepEqual([...new Set(rf.map((c) => c.maxFeatures))], [3, 4, 5]);
+    const gb = expandCandidates(WORKSHOP_GB, 1);
+    assert.equal(gb.length, 36);
+    assert.deepEqual([...new Set(gb.map((c) => c.rounds))], [100, 200]);
+    assert.deepEqual([...new Set(gb.map((c) => c.learningRate))], [0.01, 0.1, 0.2]);
+    assert.deepEqual([...new Set(gb.map((c) => c.maxDepth))], [3, 4, 5]);
+    assert.deepEqual([...new Set(gb.map((c) => c.subsample))], [0.8, 1.0]);
+    assert.ok(gb.every((c) => c.maxLeaves === 2 ** (c.maxDepth as number)));
+  });
+
+  it('random search draws are reproducible from the seed', () => {
+    const a = expandCandidates(DEFAULT_SEARCH, 7);
+    assert.equal(a.length, 12);
+    assert.deepEqual(expandCandidates(DEFAULT_SEARCH, 7), a);
+    assert.notDeepEqual(expandCandidates(DEFAULT_SEARCH, 8), a);
+    for (const c of a) assert.ok((c.learningRate as number) >= 0.05 && (c.learningRate as number) <= 0.3);
+  });
+
+  it('names the presets that exist when asked for an unknown one', () => {
+    assert.throws(
+      () => getPreset('nope'),
+      /unknown search preset "nope"; expected one of workshop-rf, workshop-gb/,
+    );
+  });
+});
+
+describe('runSearch', () => {
+  const { x, y } = separable(20);
+  const preset: SearchPreset = {
+    name: 'test-rf',
+    description: 'small forest grid',
+    family: 'random-forest',
+    folds: 2,
+    scoring: 'accuracy',
+    fixed: { maxFeatures: null },
+    grid: { nEstimators: [3, 9], maxDepth: [1, null] },
+  };
+
+  it('returns every candidate with fold scores and ranks, and refits the best', async () => {
+    const result = await runSearch(preset, x, y, { workers: 1, seed: 3 });
+    assert.equal(result.candidates.length, 4);
+    assert.deepEqual(result.candidates.map((c) => c.rank).sort(), [1, 2, 3, 4]);
+    for (const c of result.candidates) {
+      assert.equal(c.folds.length, 2);
+      assert.equal(c.params.seed, 3);
+    }
+    // Depth-1 trees cannot separate 7 classes; full-depth ones can.
+    assert.equal(result.best.params.maxDepth, null);
+    assert.ok(result.best.mean.accuracy > 0.8, `best CV accuracy ${result.best.mean.accuracy}`);
+    assert.ok(result.bestModel);
+    assert.equal(result.bestModel.trees.length, result.best.params.nEstimators);
+    let ok = 0;
+    const pred = predictIndex(result.bestModel, x);
+    for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) ok++;
+    assert.ok(ok >= 0.95 * y.length, `refit model: ${ok} of ${y.length} training rows right`);
+  });
+
+  it('gives the same results on worker threads as in one thread', async () => {
+    const strip = (r: Awaited<ReturnType<typeof runSearch>>) =>
+      r.candidates.map((c) => ({
+        params: c.params,
+        rank: c.rank,
+        folds: c.folds.map(({ fitSeconds: _, ...s }) => s),
+        model: c.model ? modelToJson(c.model) : null,
+      }));
+    const gbPreset: SearchPreset = {
+      ...getPreset('quick'),
+      fixed: { rounds: 4, maxLeaves: 4, minSamplesLeaf: 2 },
+    };
+    const sequential = await runSearch(gbPreset, x, y, { workers: 1, refit: 'all' });
+    const parallel = await runSearch(gbPreset, x, y, { workers: 2, refit: 'all' });
+    assert.deepEqual(strip(parallel), strip(sequential));
+    assert.equal(sequential.candidates.filter((c) => c.model).length, 2);
+  });
+});
