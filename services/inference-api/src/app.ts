@@ -2,6 +2,7 @@ import { createServiceApp, type ZodApp } from '@covertype/service-kit';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelManager } from './model/model-manager.ts';
+import { registerGracefulClose } from './plugins/graceful.ts';
 import { Metrics, registerMetrics } from './plugins/metrics.ts';
 import { registerShedding } from './plugins/shedding.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -44,6 +45,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // JSON only (text/csv on /invocations): anything else is 415, not a string the routes must reject.
   app.removeContentTypeParser('text/plain');
+  registerGracefulClose(app);
   registerMetrics(app, metrics);
   options.manager
     .on('inference', (seconds, rows, model) => metrics.observeInference(seconds, rows, model))

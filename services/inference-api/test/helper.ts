@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createMlflow, loadMlflowConfig, type MlflowBackend } from '@covertype/mlflow';
 import { type CovertypeRow, checkRecord } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
 import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
@@ -129,4 +130,40 @@ export async function startApp(
 export function bodyOf(row: CovertypeRow): Record<string, unknown> {
   const { Cover_Type: _label, ...features } = row;
   return features;
+}
+
+/** Logs the model on a run and registers it as `name` with `alias`, as the trainer does; returns the version. */
+export async function registerModel(
+  backend: MlflowBackend,
+  bytes: Uint8Array,
+  { name = 'covertype', alias = 'champion' }: { name?: string; alias?: string } = {},
+): Promise<string> {
+  const experimentId = await backend.getOrCreateExperiment('covertype-inference-test');
+  const run = await backend.createRun({ experimentId });
+  const logged = await backend.logOnnxModel(run.info.runId, 'model', {
+    onnx: bytes,
+    signature: {
+      inputs: [
+        { type: 'tensor', name: 'numeric', 'tensor-spec': { dtype: 'float32', shape: [-1, 10] } },
+        { type: 'tensor', name: 'Wilderness_Area', 'tensor-spec': { dtype: 'str', shape: [-1, 1] } },
+        { type: 'tensor', name: 'Soil_Type', 'tensor-spec': { dtype: 'int64', shape: [-1, 1] } },
+      ],
+      outputs: [
+        { type: 'tensor', name: 'label', 'tensor-spec': { dtype: 'int64', shape: [-1] } },
+        { type: 'tensor', name: 'probabilities', 'tensor-spec': { dtype: 'float32', shape: [-1, 7] } },
+      ],
+    },
+  });
+  await backend.setTerminated(run.info.runId);
+  await backend.createRegisteredModel(name);
+  const mv = await backend.createModelVersion(name, logged.artifactUri, run.info.runId);
+  await backend.setRegisteredModelAlias(name, alias, mv.version);
+  return mv.version;
+}
+
+/** A local-directory MLflow registry (MLFLOW_TRACKING_URI=file:…). */
+export function localRegistry(dir: string): MlflowBackend {
+  return createMlflow(
+    loadMlflowConfig({ MLFLOW_TRACKING_URI: `file:${dir}`, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' }),
+  );
 }
