@@ -42,10 +42,7 @@ const EXTERNAL = ['onnxruntime-node', 'pino-pretty'];
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(path.join(outDir, 'dist'), { recursive: true });
 
-await esbuild.build({
-  entryPoints,
-  outdir: path.join(outDir, 'dist'),
-  outExtension: { '.js': '.mjs' },
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -53,6 +50,8 @@ await esbuild.build({
   external: EXTERNAL,
   legalComments: 'linked',
   logLevel: 'warning',
+  outdir: path.join(outDir, 'dist'),
+  outExtension: { '.js': '.mjs' },
   // CommonJS dependencies inside an ESM bundle still call require() and read __dirname.
   banner: {
     js: [
@@ -64,14 +63,51 @@ await esbuild.build({
       'const __dirname = __bundleDirname(__filename);',
     ].join('\n'),
   },
-});
+};
+const { metafile } = await esbuild.build({ ...common, entryPoints, metafile: true });
+const metafiles = [metafile];
 
-// Externals that the service really depends on: copy each with its sibling dependencies
-// (pnpm keeps them side by side in .pnpm/<name>@<version>/node_modules), dereferencing links.
+// Worker threads are started from a file next to the code (new URL('./worker-entry.mjs', import.meta.url)),
+// which esbuild leaves as is: bundle each worker to that name beside main.mjs. In the workspace the
+// entry registers tsx and imports worker.ts; in the image the bundled worker.ts is the whole worker.
+const WORKERS = [
+  {
+    pool: 'packages/tree-ensemble/src/worker-pool.ts',
+    name: 'worker-entry',
+    source: 'packages/tree-ensemble/src/worker.ts',
+  },
+];
+for (const worker of WORKERS) {
+  const used = Object.keys(metafile.inputs).some(
+    (input) => path.resolve(input) === path.join(repoRoot, worker.pool),
+  );
+  if (used)
+    await esbuild.build({ ...common, entryPoints: { [worker.name]: path.join(repoRoot, worker.source) } });
+}
+
+// Externals the bundles import (pino-pretty is only named, never loaded in production): copy each
+// with its sibling dependencies (pnpm keeps them side by side in .pnpm/<name>@<version>/node_modules),
+// dereferencing links. They may be dependencies of a workspace package rather than of the service.
+const imported = new Set(
+  metafiles.flatMap((meta) =>
+    Object.values(meta.outputs).flatMap((output) =>
+      output.imports.filter((i) => i.external && EXTERNAL.includes(i.path)).map((i) => i.path),
+    ),
+  ),
+);
+imported.delete('pino-pretty');
+const packageDirs = [
+  appRoot,
+  ...['packages', 'services'].flatMap((group) => {
+    const dir = path.join(repoRoot, group);
+    return readdirSync(dir).map((name) => path.join(dir, name));
+  }),
+  path.join(repoRoot, 'dags'),
+];
 const modules = path.join(outDir, 'node_modules');
-for (const name of EXTERNAL) {
-  const link = path.join(appRoot, 'node_modules', name);
-  if (!existsSync(link)) continue;
+for (const name of imported) {
+  const link = packageDirs.map((dir) => path.join(dir, 'node_modules', name)).find((p) => existsSync(p));
+  if (!link) throw new Error(`bundle: ${name} is imported but installed in no workspace package`);
   const siblings = path.dirname(realpathSync(link));
   for (const dep of readdirSync(siblings)) {
     if (dep === '.bin') continue;

@@ -4,10 +4,10 @@
 //   quick search) → inference API on the champion → a short load → summary; then it keeps serving
 //   until Ctrl-C (or exits at once with --exit / DEMO_EXIT=1, as CI does).
 // Settings (all optional): DEMO_DIR (.data/demo), DEMO_LOAD_SECONDS (5), DEMO_CONNECTIONS (8),
-// DEMO_DATA_API_PORT (8000), DEMO_INFERENCE_PORT (8989), DEMO_SEARCH_PRESET (quick),
+// DEMO_DATA_API_PORT (8000), DEMO_INFERENCE_PORT (8989), DEMO_SEARCH_PRESET (quick), DEMO_DATA_GROUP (1),
 // COVERTYPE_DATA_DIR (folder with covertype.csv; default ../shared/data, else the fetched copy).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -47,7 +47,9 @@ function startTs(name, entry, childEnv, args = []) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const log = createWriteStream(path.join(demoDir, `${name.replace(/\W+/g, '-')}.log`));
   const keep = (chunk) => {
+    log.write(chunk);
     output += chunk;
     if (output.length > 2_000_000) output = output.slice(-1_000_000);
   };
@@ -168,12 +170,16 @@ function sampleRows(csvFile, count = 500) {
   });
 }
 
-/** The trainer's test accuracy as it logged it (JSON lines or text), if it did. */
+/** The champion's test accuracy as the trainer logged it (promotion gate), else the best family's. */
 function findAccuracy(output) {
-  const matches = [...output.matchAll(/"?test[_ ]?accuracy"?\s*[:=]\s*([0-9.]+)/gi)];
-  if (matches.length) return Number(matches.at(-1)[1]);
-  const generic = [...output.matchAll(/"accuracy"\s*:\s*([0-9.]+)/g)];
-  return generic.length ? Number(generic.at(-1)[1]) : undefined;
+  const last = (key) => {
+    const all = [...output.matchAll(new RegExp(`"${key}"\\s*:\\s*([0-9.]+)`, 'g'))];
+    return all.length ? Number(all.at(-1)[1]) : undefined;
+  };
+  const candidate = last('candidateAccuracy');
+  if (candidate !== undefined) return candidate;
+  const tests = [...output.matchAll(/"testAccuracy"\s*:\s*([0-9.]+)/g)].map((m) => Number(m[1]));
+  return tests.length ? Math.max(...tests) : undefined;
 }
 
 async function main() {
@@ -196,7 +202,7 @@ async function main() {
   await waitFor(`${dataUrl}/healthz`, dataApi, 60_000);
   say(`data API ready: ${dataUrl}/docs`);
 
-  const trackingUri = pathToFileURL(path.join(demoDir, 'mlruns')).href;
+  const trackingUri = `file:${path.join(demoDir, 'mlruns')}`;
   const mlflowEnv = { MLFLOW_TRACKING_URI: trackingUri, MLFLOW_MODEL_CACHE_DIR: path.join(demoDir, 'cache') };
   const modelName = 'covertype';
   const trainerEntry = 'services/trainer/src/main.ts';
@@ -212,9 +218,9 @@ async function main() {
     {
       ...mlflowEnv,
       DATA_API_URL: dataUrl,
-      DATA_GROUP: '1',
+      DATA_GROUP: env.DEMO_DATA_GROUP ?? '1',
       DATABASE_URL: '',
-      TABLE_STORE_DIR: path.join(demoDir, 'tables'),
+      PIPELINE_DATA_DIR: path.join(demoDir, 'tables'),
       MODEL_NAME: modelName,
       SEARCH_PRESET: env.DEMO_SEARCH_PRESET ?? 'quick',
       PIPELINE_RUN_ON_START: 'true',
@@ -259,7 +265,7 @@ function finish({ dataUrl, inferenceUrl, accuracy, load, started }) {
     lines.push(`test accuracy     ${(accuracy * (accuracy <= 1 ? 100 : 1)).toFixed(2)} %`);
   if (load) {
     lines.push(
-      `served accuracy   ${(load.agreement * 100).toFixed(2)} % on ${load.checked} labelled rows`,
+      `label match       ${(load.agreement * 100).toFixed(2)} % of ${load.checked} labelled CSV rows sent (some seen in training)`,
       `throughput        ${load.rps.toFixed(0)} req/s (${load.requests} requests, ${load.connections} connections, ${load.seconds} s)`,
       `latency           p50 ${load.p50.toFixed(2)} ms · p95 ${load.p95.toFixed(2)} ms · p99 ${load.p99.toFixed(2)} ms · max ${load.max.toFixed(2)} ms`,
       `errors            ${load.errors}`,
@@ -268,7 +274,7 @@ function finish({ dataUrl, inferenceUrl, accuracy, load, started }) {
   lines.push(`total time        ${((Date.now() - started) / 1000).toFixed(1)} s`, '');
   process.stdout.write(`${lines.join('\n')}\n`);
   if (exitWhenDone) return shutdown(load && load.errors > 0 ? 1 : 0);
-  say('serving until Ctrl-C');
+  say('still serving: browse the URLs above; Ctrl-C stops everything');
 }
 
 main().catch(async (err) => {
