@@ -33,9 +33,8 @@ describe('the server process', () => {
     const deadPort = await freePort();
     const second = startTs(server, { ...env, MLFLOW_TRACKING_URI: `http://127.0.0.1:${deadPort}` });
     try {
-      const ready = await (
-        await waitForHttp(`http://127.0.0.1:${port}/readyz`, { timeoutMs: 10_000 })
-      ).json();
+      const answer = await waitForHttp(`http://127.0.0.1:${port}/readyz`, { timeoutMs: 10_000 });
+      const ready = (await answer.json()) as { version: string };
       assert.equal(ready.version, version);
       const res = await fetch(`http://127.0.0.1:${port}/predict`, {
         method: 'POST',
