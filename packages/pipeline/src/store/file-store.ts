@@ -71,6 +71,10 @@ export class FileTableStore implements TableStore {
     return path.join(this.dir, 'raw', `group-${group}`, `batch-${batch}.json`);
   }
 
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
   async ensureSchema(): Promise<void> {
     for (const sub of ['raw', 'prepared', 'runs']) await mkdir(path.join(this.dir, sub), { recursive: true });
     // Remove prepared sets that CURRENT does not point to (left by a killed run) and stray temp files.

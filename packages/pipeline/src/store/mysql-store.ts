@@ -99,7 +99,7 @@ export class MysqlTableStore implements TableStore {
     });
   }
 
-  async ensureSchema(): Promise<void> {
+  async open(): Promise<void> {
     // Create the database itself when the server allows it, so a fresh MySQL needs no manual step.
     const u = new URL(this.url);
     u.pathname = '/';
@@ -109,6 +109,9 @@ export class MysqlTableStore implements TableStore {
     } finally {
       await admin.end();
     }
+  }
+
+  async ensureSchema(): Promise<void> {
     for (const ddl of SCHEMA) await this.pool.query(ddl);
     // Staging tables of a run killed during replacePrepared: never visible, safe to drop.
     const staging = PREPARED_TABLES.flatMap((t) => [`${t}_next`, `${t}_old`]);

@@ -74,6 +74,8 @@ export interface TableStore extends TaskRecorder {
   readonly kind: 'mysql' | 'file';
   /** Where the tables live, for logs (never includes a password). */
   readonly location: string;
+  /** Connects and creates the database (or folder) when missing; call before tryLock. */
+  open(): Promise<void>;
   /** Creates the tables when missing and removes half-written staging data a killed run left. */
   ensureSchema(): Promise<void>;
   /**

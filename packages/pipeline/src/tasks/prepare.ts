@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkRecord } from '@covertype/schema';
+import { stratifiedSplit } from '@covertype/tree-ensemble';
 import { NonRetryableError } from '../dag/run.ts';
-import { stratifiedSplit } from '../split.ts';
 import type { KeyedRow, RejectRow, TableStore } from '../store/types.ts';
 
 export interface PrepareOptions {
@@ -71,10 +71,14 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
       `only ${valid.length} valid row(s) out of ${raw.length}; need at least 10 to split train/test`,
     );
   }
-  const { train, test } = stratifiedSplit(valid, (r) => r.Cover_Type, options.testFraction, options.seed);
-  const byKey = (a: KeyedRow, b: KeyedRow) => a.group - b.group || a.batch - b.batch || a.row - b.row;
-  train.sort(byKey);
-  test.sort(byKey);
+  // Same stratified split as the learner's own (seeded, class proportions kept in both parts).
+  const split = stratifiedSplit(
+    valid.map((r) => r.Cover_Type),
+    options.testFraction,
+    options.seed,
+  );
+  const train = Array.from(split.train, (i) => valid[i]!);
+  const test = Array.from(split.test, (i) => valid[i]!);
   await options.store.replacePrepared({ train, test, rejects });
   return {
     rawRows: raw.length,

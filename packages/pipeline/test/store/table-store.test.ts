@@ -25,6 +25,7 @@ function contract(name: string, open: () => Promise<{ store: TableStore; cleanup
     let cleanup: () => Promise<void>;
     before(async () => {
       ({ store, cleanup } = await open());
+      await store.open();
       await store.ensureSchema();
     });
     after(async () => {

@@ -1,0 +1,69 @@
+import {
+  type CovertypeRow,
+  MODEL_CLASS_LABELS,
+  MODEL_INPUT_NAMES,
+  MODEL_OUTPUT_NAMES,
+  toModelColumns,
+} from '@covertype/schema';
+import { type ClassificationMetrics, classificationMetrics } from '@covertype/tree-ensemble';
+import * as ort from 'onnxruntime-node';
+
+/** A model file that onnxruntime cannot load or run with the covertype I/O contract. */
+export class BrokenModelError extends Error {
+  override name = 'BrokenModelError';
+}
+
+/**
+ * Scores an ONNX model exactly as the inference API will run it (onnxruntime, the model I/O contract
+ * of @covertype/schema) on labelled rows. Used by the promotion gate for both the candidate and the
+ * current champion, so both are judged on the same test table by the same code.
+ */
+export async function scoreOnnx(
+  onnx: Uint8Array,
+  rows: readonly CovertypeRow[],
+): Promise<ClassificationMetrics> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
+  } catch (err) {
+    throw new BrokenModelError(`onnxruntime cannot load the model: ${(err as Error).message}`);
+  }
+  try {
+    const predicted: bigint[] = [];
+    const chunk = 4096;
+    for (let start = 0; start < rows.length; start += chunk) {
+      const cols = toModelColumns(rows.slice(start, start + chunk));
+      const feeds = {
+        [MODEL_INPUT_NAMES.numeric]: new ort.Tensor('float32', cols.numeric, [
+          cols.rows,
+          cols.numeric.length / cols.rows,
+        ]),
+        [MODEL_INPUT_NAMES.wilderness]: new ort.Tensor('string', cols.wilderness, [cols.rows, 1]),
+        [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', cols.soil, [cols.rows, 1]),
+      };
+      let out: ort.InferenceSession.OnnxValueMapType;
+      try {
+        out = await session.run(feeds, [MODEL_OUTPUT_NAMES.label]);
+      } catch (err) {
+        throw new BrokenModelError(
+          `the model does not run on the covertype inputs: ${(err as Error).message}`,
+        );
+      }
+      const labels = out[MODEL_OUTPUT_NAMES.label]?.data;
+      if (!(labels instanceof BigInt64Array) || labels.length !== cols.rows) {
+        throw new BrokenModelError(
+          `the model's "${MODEL_OUTPUT_NAMES.label}" output is not int64[${cols.rows}]`,
+        );
+      }
+      predicted.push(...labels);
+    }
+    // Labels are Cover_Type 1..7; the metrics take class indexes 0..6.
+    return classificationMetrics(
+      rows.map((r) => r.Cover_Type - 1),
+      predicted.map((label) => Number(label) - 1),
+      [...MODEL_CLASS_LABELS],
+    );
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,189 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { MlflowBackend } from '@covertype/mlflow';
+import { MODEL_CLASS_LABELS } from '@covertype/schema';
+import {
+  encodeLabels,
+  encodeRows,
+  evaluate,
+  exportOnnx,
+  modelStats,
+  type SearchResult,
+} from '@covertype/tree-ensemble';
+import type { Logger } from 'pino';
+import { COVERTYPE_SIGNATURE, inputExample } from '../model/signature.ts';
+import type { KeyedRow } from '../store/types.ts';
+import { type Family, runPlannedSearch, type SearchPresetName, searchesFor } from './search.ts';
+
+/** The best model of one search, logged and ready to register. */
+export interface Candidate {
+  search: string;
+  family: Family;
+  runId: string;
+  /** Concrete artifact URI of the logged model directory. */
+  modelUri: string;
+  artifactPath: string;
+  params: Record<string, unknown>;
+  cvAccuracy: number;
+  testAccuracy: number;
+  testF1Macro: number;
+  candidatesTried: number;
+}
+
+export interface TrainOptions {
+  mlflow: MlflowBackend;
+  experimentName: string;
+  family: Family;
+  preset: SearchPresetName;
+  cvFolds?: number | undefined;
+  train: readonly KeyedRow[];
+  test: readonly KeyedRow[];
+  pipelineRunId: string;
+  testTable: string;
+  seed: number;
+  workers?: number | undefined;
+  log: Logger;
+}
+
+const MODEL_PATH = 'model';
+
+function cvMetrics(c: SearchResult['candidates'][number]): Record<string, number> {
+  // Named as scikit-learn's cv_results_, which MLflow's GridSearchCV autolog logs.
+  const m: Record<string, number> = {
+    mean_test_accuracy: c.mean.accuracy,
+    std_test_accuracy: c.std.accuracy,
+    mean_test_f1_macro: c.mean.macroF1,
+    mean_test_log_loss: c.mean.logLoss,
+    mean_fit_time: c.mean.fitSeconds,
+    rank_test_accuracy: c.rank,
+  };
+  c.folds.forEach((f, i) => {
+    m[`split${i}_test_accuracy`] = f.accuracy;
+  });
+  return m;
+}
+
+const paramsOf = (p: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === null ? 'None' : String(v)]));
+
+/** Logs one search as MLflow's GridSearchCV autolog does: a parent run with the refit best model, a child per candidate. */
+async function logSearch(
+  options: TrainOptions,
+  experimentId: string,
+  outcome: SearchResult,
+  seconds: number,
+): Promise<Candidate> {
+  const { mlflow, log } = options;
+  const spec = { name: outcome.preset, family: outcome.family, folds: outcome.folds };
+  const best = outcome.best;
+  const model = outcome.bestModel;
+  if (!model) throw new Error(`search ${spec.name} returned no refit model`);
+  const parent = await mlflow.createRun({
+    experimentId,
+    runName: `${spec.name} (${options.pipelineRunId})`,
+    tags: {
+      'pipeline.run_id': options.pipelineRunId,
+      'pipeline.search': spec.name,
+      'pipeline.family': spec.family,
+      'pipeline.test_table': options.testTable,
+      estimator_name:
+        spec.family === 'random-forest' ? 'RandomForestClassifier' : 'GradientBoostingClassifier',
+    },
+  });
+  const parentId = parent.info.runId;
+  try {
+    for (const [i, c] of outcome.candidates.entries()) {
+      const child = await mlflow.createRun({
+        experimentId,
+        parentRunId: parentId,
+        runName: `${spec.name}-${i + 1}`,
+        tags: { 'pipeline.run_id': options.pipelineRunId, 'pipeline.search': spec.name },
+      });
+      await mlflow.logBatch(child.info.runId, { params: paramsOf(c.params), metrics: cvMetrics(c) });
+      await mlflow.setTerminated(child.info.runId, 'FINISHED');
+    }
+    const test = evaluate(model, encodeRows(options.test), encodeLabels(options.test));
+    const stats = modelStats(model);
+    await mlflow.logBatch(parentId, {
+      params: {
+        ...paramsOf(best.params),
+        cv_folds: spec.folds,
+        candidates: outcome.candidates.length,
+        train_rows: options.train.length,
+        test_rows: options.test.length,
+      },
+      metrics: {
+        best_cv_score: best.mean.accuracy,
+        cv_accuracy_std: best.std.accuracy,
+        test_accuracy: test.accuracy,
+        test_f1_macro: test.macroF1,
+        ...(test.logLoss === null ? {} : { test_log_loss: test.logLoss }),
+        refit_seconds: best.refitSeconds ?? 0,
+        search_seconds: seconds,
+        trees: stats.trees,
+        leaves: stats.leaves,
+      },
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'covertype-cm-'));
+    try {
+      const file = path.join(dir, 'confusion_matrix.json');
+      await writeFile(
+        file,
+        `${JSON.stringify({ labels: MODEL_CLASS_LABELS, rows: 'true Cover_Type', columns: 'predicted', matrix: test.confusion }, null, 2)}\n`,
+      );
+      await mlflow.logArtifact(parentId, file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const onnx = exportOnnx(model, {
+      description: `covertype ${spec.name}, MLflow run ${parentId}`,
+      metadata: { mlflow_run_id: parentId, search: spec.name },
+    });
+    const logged = await mlflow.logOnnxModel(parentId, MODEL_PATH, {
+      onnx,
+      signature: COVERTYPE_SIGNATURE,
+      inputExample: inputExample(options.test),
+      metadata: { search: spec.name, family: spec.family, params: best.params },
+    });
+    await mlflow.setTerminated(parentId, 'FINISHED');
+    log.info(
+      { search: spec.name, runId: parentId, cvAccuracy: best.mean.accuracy, testAccuracy: test.accuracy },
+      'search logged',
+    );
+    return {
+      search: spec.name,
+      family: spec.family,
+      runId: parentId,
+      modelUri: logged.artifactUri,
+      artifactPath: MODEL_PATH,
+      params: best.params,
+      cvAccuracy: best.mean.accuracy,
+      testAccuracy: test.accuracy,
+      testF1Macro: test.macroF1,
+      candidatesTried: outcome.candidates.length,
+    };
+  } catch (err) {
+    await mlflow.setTerminated(parentId, 'FAILED').catch(() => {});
+    throw err;
+  }
+}
+
+/** Runs the preset's searches of one family on the train table and logs each to MLflow. */
+export async function trainFamily(options: TrainOptions): Promise<Candidate[]> {
+  const experimentId = await options.mlflow.getOrCreateExperiment(options.experimentName);
+  const x = encodeRows(options.train);
+  const y = encodeLabels(options.train);
+  const out: Candidate[] = [];
+  for (const search of searchesFor(options.preset, options.family, options.cvFolds)) {
+    const started = performance.now();
+    const outcome = await runPlannedSearch(search, x, y, { seed: options.seed, workers: options.workers });
+    const seconds = (performance.now() - started) / 1000;
+    options.log.info(
+      { search: search.preset.name, candidates: outcome.candidates.length, folds: search.folds, seconds },
+      'search finished',
+    );
+    out.push(await logSearch(options, experimentId, outcome, seconds));
+  }
+  return out;
+}

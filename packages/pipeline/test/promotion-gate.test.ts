@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  createMlflow,
+  loadMlflowConfig,
+  localPathFromUri,
+  type MlflowBackend,
+  type ModelVersion,
+} from '@covertype/mlflow';
+import { type CovertypeRow, readCovertypeCsv } from '@covertype/schema';
+import { dataFile } from '@covertype/testkit';
+import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
+import pino from 'pino';
+import {
+  CHAMPION_ALIAS,
+  COVERTYPE_SIGNATURE,
+  NonRetryableError,
+  promoteIfBetter,
+  TAGS,
+} from '../src/index.ts';
+import { tempDir } from './helpers.ts';
+
+const log = pino({ level: 'silent' });
+const MODEL = 'gate-test';
+
+describe('promotion gate', () => {
+  let mlflow: MlflowBackend;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let train: CovertypeRow[];
+  let test: CovertypeRow[];
+  let experimentId: string;
+
+  before(async () => {
+    tmp = await tempDir();
+    mlflow = createMlflow(loadMlflowConfig({ MLFLOW_TRACKING_URI: `file:${path.join(tmp.dir, 'mlruns')}` }));
+    experimentId = await mlflow.getOrCreateExperiment('gate');
+    const { rows } = await readCovertypeCsv(dataFile('covertype.csv'));
+    const labelled = rows.filter((r): r is CovertypeRow => 'Cover_Type' in r);
+    train = labelled.slice(0, 2000);
+    test = labelled.slice(2000, 2600);
+  });
+  after(() => tmp.remove());
+
+  /** Trains a boosting model of the given strength, logs it to MLflow and registers it. */
+  async function register(rounds: number): Promise<ModelVersion> {
+    const model = fitGradientBoosting(encodeRows(train), encodeLabels(train), {
+      rounds,
+      maxLeaves: 15,
+      seed: 1,
+    });
+    const run = await mlflow.createRun({ experimentId, runName: `rounds-${rounds}` });
+    const logged = await mlflow.logOnnxModel(run.info.runId, 'model', {
+      onnx: exportOnnx(model),
+      signature: COVERTYPE_SIGNATURE,
+    });
+    await mlflow.setTerminated(run.info.runId);
+    await mlflow.createRegisteredModel(MODEL);
+    return mlflow.createModelVersion(MODEL, logged.artifactUri, run.info.runId);
+  }
+
+  const gate = (version: ModelVersion) =>
+    promoteIfBetter({ mlflow, modelName: MODEL, version, testRows: test, testTable: 'fp', log });
+  const champion = async () => (await mlflow.getModelVersionByAlias(MODEL, CHAMPION_ALIAS)).version;
+
+  it('makes the first version champion, keeps a stronger champion, and promotes a stronger candidate', async () => {
+    const weak = await register(1);
+    const first = await gate(weak);
+    assert.equal(first.decision, 'first_champion');
+    assert.equal(await champion(), weak.version);
+    assert.equal((await mlflow.getModelVersion(MODEL, weak.version)).currentStage, 'Production');
+
+    const strong = await register(40);
+    const promoted = await gate(strong);
+    assert.equal(promoted.decision, 'promoted');
+    assert.ok(promoted.candidateAccuracy > promoted.championAccuracy!);
+    assert.equal(await champion(), strong.version);
+    const tags = (await mlflow.getModelVersion(MODEL, strong.version)).tags;
+    assert.equal(tags[TAGS.decision], 'promoted');
+    assert.equal(tags[TAGS.championVersion], weak.version);
+    assert.equal(Number(tags[TAGS.championAccuracy]), promoted.championAccuracy);
+    assert.equal(Number(tags[TAGS.candidateAccuracy]), promoted.candidateAccuracy);
+    assert.equal((await mlflow.getModelVersion(MODEL, weak.version)).currentStage, 'Archived');
+
+    const weaker = await register(2);
+    const kept = await gate(weaker);
+    assert.equal(kept.decision, 'kept_champion');
+    assert.equal(await champion(), strong.version, 'the alias must not move to a worse model');
+    const keptTags = (await mlflow.getModelVersion(MODEL, weaker.version)).tags;
+    assert.equal(keptTags[TAGS.decision], 'kept_champion');
+    assert.equal(Number(keptTags[TAGS.championAccuracy]), kept.championAccuracy);
+    assert.equal((await mlflow.getModelVersion(MODEL, weaker.version)).currentStage, 'None');
+  });
+
+  it('never moves the alias to a candidate whose model does not load', async () => {
+    const before = await champion();
+    const broken = await register(3);
+    await writeFile(path.join(localPathFromUri(broken.source), 'model.onnx'), 'not an onnx graph');
+    await assert.rejects(
+      gate(broken),
+      (err: Error) => err instanceof NonRetryableError && /not promotable/.test(err.message),
+    );
+    assert.equal(await champion(), before);
+    assert.equal(
+      (await mlflow.getModelVersion(MODEL, broken.version)).tags[TAGS.decision],
+      'rejected_broken',
+    );
+  });
+
+  it('replaces a champion whose model no longer loads', async () => {
+    const current = await mlflow.getModelVersionByAlias(MODEL, CHAMPION_ALIAS);
+    await writeFile(path.join(localPathFromUri(current.source), 'model.onnx'), 'corrupted');
+    const candidate = await register(1);
+    const result = await gate(candidate);
+    assert.equal(result.decision, 'promoted');
+    assert.equal(result.championAccuracy, null);
+    assert.match((await mlflow.getModelVersion(MODEL, candidate.version)).tags[TAGS.reason]!, /is broken/);
+    assert.equal(await champion(), candidate.version);
+  });
+});
