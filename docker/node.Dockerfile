@@ -3,7 +3,8 @@
 #   APP_DIR  the service's folder (services/data-api, services/trainer, services/inference-api)
 #   ENTRY    its TypeScript entry point inside APP_DIR (src/server.ts; src/main.ts for the trainer)
 #   EXTRA_ENTRIES  more entry points, comma-separated, each bundled to dist/<file name>.mjs
-#   PORT     the port it listens on (EXPOSE and the HEALTHCHECK)
+#   PORT     the port it listens on (EXPOSE and the HEALTHCHECK); empty for the trainer, which serves
+#            no HTTP: its healthcheck then checks that the scheduler process is alive
 # The build stage installs the workspace and bundles the service with esbuild (docker/bundle.mjs):
 # production code only, no tsx, no dev dependencies; native addons (onnxruntime-node, pruned to
 # this image's OS and CPU) are copied beside the bundle.
@@ -41,10 +42,11 @@ ENV NODE_ENV=production \
     PORT=${PORT}
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
+COPY docker/healthcheck.mjs /app/healthcheck.mjs
 USER node
-EXPOSE ${PORT}
-# Every HTTP service answers GET /healthz (liveness); compose overrides this for the trainer.
+# No EXPOSE: the trainer listens nowhere; compose declares each service's port.
+# GET /healthz (liveness) for HTTP services; the process itself for the trainer (docker/healthcheck.mjs).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "/app/healthcheck.mjs"]
 # node is PID 1 and handles SIGTERM itself (graceful drain in listenWithShutdown); compose adds init.
 CMD ["node", "dist/main.mjs"]

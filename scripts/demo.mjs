@@ -90,19 +90,18 @@ process.on('SIGINT', () => {
 });
 process.on('SIGTERM', () => void shutdown(0));
 
-/** The wanted port when free, otherwise any free one (a second demo or a running stack). */
+/** The wanted port when free, otherwise (or for 0) any free one: a second demo or a running stack. */
 function pickPort(wanted) {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => {
-      const other = createServer();
-      other.listen(0, '127.0.0.1', () => {
-        const { port } = other.address();
-        other.close(() => resolve(port));
+  const listen = (port) =>
+    new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(port, '0.0.0.0', () => {
+        const { port: bound } = server.address();
+        server.close(() => resolve(bound));
       });
     });
-    server.listen(wanted, '0.0.0.0', () => server.close(() => resolve(wanted)));
-  });
+  return listen(wanted).catch(() => listen(0));
 }
 
 /** Polls url until it answers 2xx, the process exits, or the time runs out. */
