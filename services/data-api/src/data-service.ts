@@ -68,7 +68,10 @@ export class DataService {
   }
 
   /** The body of GET /data for the group, advancing it when its time came. */
-  async nextBody(group: number): Promise<{ body: Buffer; batchNumber: number; advanced: boolean }> {
+  async nextBody(
+    group: number,
+    gzip = false,
+  ): Promise<{ body: Buffer; batchNumber: number; advanced: boolean }> {
     const result = step(this.progress[group - 1]!, this.options.now(), this.minUpdateMs);
     if (result.kind === 'exhausted') {
       throw new HttpError(
@@ -83,7 +86,7 @@ export class DataService {
       await this.persistOrWarn();
     }
     return {
-      body: this.plan.body(group, result.batchNumber),
+      body: gzip ? this.plan.gzipBody(group, result.batchNumber) : this.plan.body(group, result.batchNumber),
       batchNumber: result.batchNumber,
       advanced: result.advanced,
     };

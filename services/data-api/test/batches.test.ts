@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { acceptsGzip } from '../src/routes/accept-encoding.ts';
 import { getData, manualClock, syntheticDataset, testApp } from './helper.ts';
 
 const elevations = (data: Array<Array<number | string | null>>) => data.map((row) => row[0] as number);
@@ -164,5 +166,34 @@ for (const [query, expected] of [
       assert.equal(body.field, 'group_number');
       assert.match(body.message, expected);
     }
+  });
+}
+
+test('clients that accept gzip get the same batch gzipped', async (t) => {
+  const app = await testApp({ minUpdateTime: 60 });
+  t.after(() => app.close());
+  const plain = await app.inject({ method: 'GET', url: '/data?group_number=1' });
+  assert.equal(plain.headers['content-encoding'], undefined);
+  const zipped = await app.inject({
+    method: 'GET',
+    url: '/data?group_number=1',
+    headers: { 'accept-encoding': 'gzip, deflate' },
+  });
+  assert.equal(zipped.headers['content-encoding'], 'gzip');
+  assert.equal(zipped.headers.vary, 'accept-encoding');
+  assert.deepEqual(JSON.parse(gunzipSync(zipped.rawPayload).toString()), plain.json());
+});
+
+for (const [header, expected] of [
+  ['gzip', true],
+  ['deflate, gzip;q=0.8', true],
+  ['gzip;q=0', false],
+  ['identity', false],
+  ['*', true],
+  ['*, gzip;q=0', false],
+  ['br', false],
+] as const) {
+  test(`Accept-Encoding "${header}" → gzip ${expected}`, () => {
+    assert.equal(acceptsGzip(header), expected);
   });
 }

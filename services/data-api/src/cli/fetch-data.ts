@@ -51,7 +51,10 @@ async function openSource(source: string): Promise<Readable> {
 }
 
 await runMain('data:fetch', async () => {
+  // `pnpm data:fetch -- --out x` hands the "--" on; it is not an argument here.
+  const args = process.argv.slice(2);
   const { values } = parseArgs({
+    args: args[0] === '--' ? args.slice(1) : args,
     options: {
       source: { type: 'string' },
       out: { type: 'string' },

@@ -2,6 +2,7 @@ import type { ZodApp } from '@covertype/service-kit';
 import type { z } from 'zod';
 import { BATCHES_PER_GROUP, GROUPS } from '../batches/batch-plan.ts';
 import type { DataService } from '../data-service.ts';
+import { acceptsGzip } from './accept-encoding.ts';
 import { DataResponseSchema, ErrorResponseSchema, GroupQuerySchema } from './schemas.ts';
 
 export function dataRoute(app: ZodApp, service: DataService): void {
@@ -25,8 +26,11 @@ export function dataRoute(app: ZodApp, service: DataService): void {
     },
     async (request, reply) => {
       const group = request.query.group_number;
-      const { body, batchNumber, advanced } = await service.nextBody(group);
+      const gzip = acceptsGzip(request.headers['accept-encoding']);
+      const { body, batchNumber, advanced } = await service.nextBody(group, gzip);
       if (advanced) request.log.info({ group, batch: batchNumber }, 'batch advanced');
+      reply.header('vary', 'accept-encoding');
+      if (gzip) reply.header('content-encoding', 'gzip');
       // The body is cached already serialized: a Buffer is sent as it is, without the serializer.
       // Typed as the schema's output, which the cached bytes are.
       return reply
