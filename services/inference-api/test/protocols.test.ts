@@ -9,9 +9,9 @@ function assertClose(actual: number[][], expected: number[][], what = 'probabili
   assert.equal(actual.length, expected.length, what);
   actual.forEach((row, i) => {
     assert.equal(row.length, expected[i]!.length, what);
-    row.forEach((p, c) =>
-      assert.ok(Math.abs(p - expected[i]![c]!) < 1e-6, `${what}[${i}][${c}]: ${p} vs ${expected[i]![c]}`),
-    );
+    row.forEach((p, c) => {
+      assert.ok(Math.abs(p - expected[i]![c]!) < 1e-6, `${what}[${i}][${c}]: ${p} vs ${expected[i]![c]}`);
+    });
   });
 }
 
