@@ -7,6 +7,7 @@ export * from './gradient-boosting.ts';
 export * from './metrics.ts';
 export * from './model.ts';
 export * from './onnx-export.ts';
+export { decodeModel, ModelProto } from './onnx-proto.ts';
 export * from './parallel-forest.ts';
 export * from './presets.ts';
 export * from './random.ts';
