@@ -29,6 +29,9 @@ export interface Candidate {
   testAccuracy: number;
   testF1Macro: number;
   candidatesTried: number;
+  folds: number;
+  /** Wall time of the search (CV of every candidate and the refit). */
+  searchSeconds: number;
 }
 
 export interface TrainOptions {
@@ -162,6 +165,8 @@ async function logSearch(
       testAccuracy: test.accuracy,
       testF1Macro: test.macroF1,
       candidatesTried: outcome.candidates.length,
+      folds: outcome.folds,
+      searchSeconds: seconds,
     };
   } catch (err) {
     await mlflow.setTerminated(parentId, 'FAILED').catch(() => {});
