@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { describePlan, errorMessage, redactUrl } from '@covertype/pipeline';
+import { describePlan, errorMessage, redactUrl, searchesFor } from '@covertype/pipeline';
 import { createLogger, runMain } from '@covertype/service-kit';
+import { expandCandidates } from '@covertype/tree-ensemble';
 import { Cron } from 'croner';
 import { type Config, loadConfig } from './config.ts';
 import { dagFor, openRuntime, PipelineLockedError, runPipelineOnce } from './run-pipeline.ts';
@@ -19,6 +20,12 @@ function describeSettings(config: Config): string {
     `model:         ${config.MODEL_NAME} (alias champion, stage Production)`,
     `search preset: ${config.SEARCH_PRESET}${config.CV_FOLDS ? `, ${config.CV_FOLDS}-fold CV` : ''}`,
     `split:         ${config.TEST_FRACTION} test, seed ${config.SPLIT_SEED}`,
+    ...(['random-forest', 'gradient-boosting'] as const).flatMap((family) =>
+      searchesFor(config.SEARCH_PRESET, family, config.CV_FOLDS).map(
+        (s) =>
+          `search:        ${s.preset.name} (${family}): ${expandCandidates(s.preset, config.SPLIT_SEED).length} candidates × ${s.folds}-fold CV`,
+      ),
+    ),
     `schedule:      ${config.PIPELINE_CRON}${config.PIPELINE_RUN_ON_START ? ', and once at start' : ''}`,
   ];
   return lines.join('\n');

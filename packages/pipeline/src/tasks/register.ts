@@ -79,7 +79,7 @@ export async function registerCandidate(options: RegisterOptions): Promise<Model
     },
   });
   options.log.info(
-    { model: modelName, version: version.version, runId: candidate.runId },
+    { model: modelName, version: version.version, mlflowRunId: candidate.runId },
     'model version registered',
   );
   return version;

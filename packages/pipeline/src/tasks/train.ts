@@ -151,7 +151,12 @@ async function logSearch(
     });
     await mlflow.setTerminated(parentId, 'FINISHED');
     log.info(
-      { search: spec.name, runId: parentId, cvAccuracy: best.mean.accuracy, testAccuracy: test.accuracy },
+      {
+        search: spec.name,
+        mlflowRunId: parentId,
+        cvAccuracy: best.mean.accuracy,
+        testAccuracy: test.accuracy,
+      },
       'search logged',
     );
     return {
