@@ -130,7 +130,7 @@ try {
   // one of the 100 batch bodies is cached (the most the service ever holds).
   const startup: Array<{ readyMs: number; rssReadyMb: number; rssAllCachedMb: number; peakMb: number }> = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const { child, port, readyMs } = await startDataApi(csv, dir, '0', 'warn');
+    const { child, port, readyMs } = await startDataApi(csv, dir, '0');
     const rssReady = await rssMb(child.pid!);
     for (let g = 1; g <= 10; g++) {
       for (let b = 1; b <= 10; b++)
@@ -143,35 +143,35 @@ try {
 
   // Latency: interleaved rounds of the empty route and GET /data (ten groups in turn, MIN_UPDATE_TIME
   // large so every request is a cached batch), each after a short warm-up.
-  const requests = Array.from({ length: 10 }, (_, g) => ({ path: `/data?group_number=${g + 1}` }));
-  const runs: Record<
-    string,
-    Array<{ p50: number; p99: number; max: number; rps: number; mbps: number; errors: number }>
-  > = { baseline: [], 'data-api': [], 'data-api (LOG_LEVEL=warn)': [] };
+  const paths = Array.from({ length: 10 }, (_, g) => `/data?group_number=${g + 1}`);
+  const variants: Array<{ name: string; logLevel?: string; headers?: Record<string, string> }> = [
+    { name: 'empty Fastify route' },
+    { name: 'GET /data' },
+    { name: 'GET /data, Accept-Encoding: gzip', headers: { 'accept-encoding': 'gzip' } },
+    { name: 'GET /data, LOG_LEVEL=warn', logLevel: 'warn' },
+  ];
+  type Run = { p50: number; p99: number; max: number; rps: number; mbps: number; errors: number };
+  const runs: Record<string, Run[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    for (const name of Object.keys(runs)) {
+    for (const variant of variants) {
       let child: ChildProcess;
       let url: string;
-      let reqs: Array<{ path: string }> | undefined;
-      if (name === 'baseline') {
+      let requests: Array<{ path: string; headers?: Record<string, string> }> | undefined;
+      if (variant.name === 'empty Fastify route') {
         const port = await freePort();
         child = start(path.join(here, 'baseline-server.ts'), { PORT: String(port) });
         url = `http://127.0.0.1:${port}`;
         await waitReady(`${url}/`, child);
       } else {
-        const s = await startDataApi(csv, dir, '1000000000', name === 'data-api' ? 'info' : 'warn');
+        const s = await startDataApi(csv, dir, '1000000000', variant.logLevel);
         child = s.child;
         url = `http://127.0.0.1:${s.port}`;
-        reqs = requests;
+        requests = paths.map((p) => ({ path: p, ...(variant.headers ? { headers: variant.headers } : {}) }));
       }
-      await autocannon({ url, connections: CONNECTIONS, duration: 2, ...(reqs ? { requests: reqs } : {}) });
-      const res = await autocannon({
-        url,
-        connections: CONNECTIONS,
-        duration: DURATION,
-        ...(reqs ? { requests: reqs } : {}),
-      });
-      runs[name]!.push({
+      const options = { url, connections: CONNECTIONS, ...(requests ? { requests } : {}) };
+      await autocannon({ ...options, duration: 2 });
+      const res = await autocannon({ ...options, duration: DURATION });
+      runs[variant.name]!.push({
         p50: res.latency.p50,
         p99: res.latency.p99,
         max: res.latency.max,
@@ -181,7 +181,7 @@ try {
       });
       await stop(child);
       console.error(
-        `round ${r + 1}/${ROUNDS} ${name}: p99 ${res.latency.p99} ms, ${Math.round(res.requests.average)} req/s`,
+        `round ${r + 1}/${ROUNDS} ${variant.name}: p99 ${res.latency.p99} ms, ${Math.round(res.requests.average)} req/s`,
       );
     }
   }
@@ -231,9 +231,9 @@ try {
     `| peak RSS | ${summary.startup.peakRssMb} MB | ≤ 300 MB |`,
     ...Object.entries(summary.latency).map(
       ([name, l]) =>
-        `| ${name === 'baseline' ? 'empty Fastify route' : `GET /data, ${name}`}: p50 / p99 / max, req/s | ` +
+        `| ${name}, ${CONNECTIONS} connections: p50 / p99 / max | ` +
         `${l.p50Ms} / ${l.p99Ms} / ${l.maxMs} ms, ${l.requestsPerSecond} req/s (${l.megabytesPerSecond} MB/s) | ` +
-        `${name === 'baseline' ? '' : 'p99 ≤ 20 ms'} |`,
+        `${name.startsWith('GET /data') ? 'p99 ≤ 20 ms' : 'baseline'} |`,
     ),
   ].join('\n');
   const md = `# data API benchmark\n\n${summary.date}, Node ${summary.node}, ${summary.cpus} CPUs, server pinned: ${
