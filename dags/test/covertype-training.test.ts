@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { describePlan, planWaves } from '@covertype/pipeline';
+import { covertypeTrainingDag, DEFAULT_LIMITS } from '../index.ts';
+
+describe('covertype-training DAG', () => {
+  it('orders the tasks as the workshop pipeline and trains both families side by side', () => {
+    const waves = planWaves(covertypeTrainingDag()).map((w) => w.map((t) => t.name));
+    assert.deepEqual(waves, [
+      ['storage'],
+      ['ingest'],
+      ['validate-and-split'],
+      ['train-random-forest', 'train-gradient-boosting'],
+      ['register-best'],
+      ['promote-if-better'],
+    ]);
+  });
+
+  it('takes retries and timeouts from the limits it is given', () => {
+    const dag = covertypeTrainingDag({ retries: 5, ingestTimeoutMs: 60_000 });
+    const byName = new Map(dag.tasks.map((t) => [t.name, t]));
+    assert.equal(byName.get('ingest')!.retries, 5);
+    assert.equal(byName.get('ingest')!.timeoutMs, 60_000);
+    assert.equal(byName.get('train-random-forest')!.timeoutMs, DEFAULT_LIMITS.trainTimeoutMs);
+    assert.match(describePlan(dag), /- ingest: after storage; retries 5, timeout 1m/);
+  });
+});
