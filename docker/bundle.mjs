@@ -135,9 +135,9 @@ const serviceKit = path.join(repoRoot, 'packages/service-kit');
 const swaggerUi = path.dirname(
   createRequire(path.join(serviceKit, 'package.json')).resolve('@fastify/swagger-ui/package.json'),
 );
-for (const target of ['static', 'dist/static']) {
-  cpSync(path.join(swaggerUi, 'static'), path.join(outDir, target), { recursive: true, dereference: true });
-}
+cpSync(path.join(swaggerUi, 'static'), path.join(outDir, 'static'), { recursive: true, dereference: true });
+mkdirSync(path.join(outDir, 'dist/static'), { recursive: true });
+cpSync(path.join(swaggerUi, 'static/logo.svg'), path.join(outDir, 'dist/static/logo.svg'));
 
 writeFileSync(
   path.join(outDir, 'package.json'),
