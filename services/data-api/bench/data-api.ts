@@ -33,7 +33,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
   url: string;
   connections: number;
   duration: number;
-  requests?: Array<{ path: string; headers?: Record<string, string> }>;
+  requests?: Array<{ path: string }>;
+  headers?: Record<string, string>;
 }) => Promise<CannonResult>;
 const ROWS = 581_012;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -99,6 +100,13 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   }
 }
 
+/** CPU seconds (user + system) the process used so far; /proc/<pid>/stat counts in clock ticks (100/s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? Number.NaN);
@@ -150,13 +158,21 @@ try {
     { name: 'GET /data, Accept-Encoding: gzip', headers: { 'accept-encoding': 'gzip' } },
     { name: 'GET /data, LOG_LEVEL=warn', logLevel: 'warn' },
   ];
-  type Run = { p50: number; p99: number; max: number; rps: number; mbps: number; errors: number };
+  type Run = {
+    p50: number;
+    p99: number;
+    max: number;
+    rps: number;
+    mbps: number;
+    errors: number;
+    serverCpuPercent: number;
+  };
   const runs: Record<string, Run[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const variant of variants) {
       let child: ChildProcess;
       let url: string;
-      let requests: Array<{ path: string; headers?: Record<string, string> }> | undefined;
+      let requests: Array<{ path: string }> | undefined;
       if (variant.name === 'empty Fastify route') {
         const port = await freePort();
         child = start(path.join(here, 'baseline-server.ts'), { PORT: String(port) });
@@ -166,11 +182,18 @@ try {
         const s = await startDataApi(csv, dir, '1000000000', variant.logLevel);
         child = s.child;
         url = `http://127.0.0.1:${s.port}`;
-        requests = paths.map((p) => ({ path: p, ...(variant.headers ? { headers: variant.headers } : {}) }));
+        requests = paths.map((p) => ({ path: p }));
       }
-      const options = { url, connections: CONNECTIONS, ...(requests ? { requests } : {}) };
+      const options = {
+        url,
+        connections: CONNECTIONS,
+        ...(requests ? { requests } : {}),
+        ...(variant.headers ? { headers: variant.headers } : {}),
+      };
       await autocannon({ ...options, duration: 2 });
+      const cpuBefore = await cpuSeconds(child.pid!);
       const res = await autocannon({ ...options, duration: DURATION });
+      const serverCpu = (await cpuSeconds(child.pid!)) - cpuBefore;
       runs[variant.name]!.push({
         p50: res.latency.p50,
         p99: res.latency.p99,
@@ -178,6 +201,8 @@ try {
         rps: res.requests.average,
         mbps: res.throughput.average / 1e6,
         errors: res.errors + res.timeouts + res.non2xx,
+        // Near 100 %: the server core is the limit; well below: the client or the machine is.
+        serverCpuPercent: Math.round((serverCpu / DURATION) * 100),
       });
       await stop(child);
       console.error(
@@ -214,6 +239,7 @@ try {
           maxMs: median(rs.map((x) => x.max)),
           requestsPerSecond: round(median(rs.map((x) => x.rps)), 0),
           megabytesPerSecond: round(median(rs.map((x) => x.mbps))),
+          serverCpuPercent: median(rs.map((x) => x.serverCpuPercent)),
           errors: rs.reduce((a, x) => a + x.errors, 0),
           runs: rs,
         },
@@ -232,7 +258,8 @@ try {
     ...Object.entries(summary.latency).map(
       ([name, l]) =>
         `| ${name}, ${CONNECTIONS} connections: p50 / p99 / max | ` +
-        `${l.p50Ms} / ${l.p99Ms} / ${l.maxMs} ms, ${l.requestsPerSecond} req/s (${l.megabytesPerSecond} MB/s) | ` +
+        `${l.p50Ms} / ${l.p99Ms} / ${l.maxMs} ms, ${l.requestsPerSecond} req/s, ${l.megabytesPerSecond} MB/s, ` +
+        `server CPU ${l.serverCpuPercent} % | ` +
         `${name.startsWith('GET /data') ? 'p99 ≤ 20 ms' : 'baseline'} |`,
     ),
   ].join('\n');
