@@ -125,9 +125,8 @@ export function fitForestTree(
     }
     let classes = 0;
     for (let k = 0; k < K; k++) if (nodeCounts[k]! > 0) classes++;
-    const leafValues = Array.from(nodeCounts, (c) => c / w);
     if (classes <= 1 || node.depth >= maxDepth || w < p.minSamplesSplit || w < 2 * p.minSamplesLeaf) {
-      builder.setLeaf(node.id, leafValues);
+      setLeaf(builder, node.id, nodeCounts, w);
       continue;
     }
     let parentSq = 0;
@@ -154,7 +153,7 @@ export function fitForestTree(
       }
       if (u > 1) {
         tried++;
-        const order = touched.subarray(0, u).sort();
+        const order = sortPrefix(touched, u);
         const nanCode = data.values[f]!.length;
         const hasNan = order[u - 1] === nanCode;
         left.fill(0);
@@ -189,7 +188,7 @@ export function fitForestTree(
       }
     }
     if (bestFeature < 0) {
-      builder.setLeaf(node.id, leafValues);
+      setLeaf(builder, node.id, nodeCounts, w);
       continue;
     }
     const threshold = data.values[bestFeature]![bestCode]!;
@@ -210,6 +209,29 @@ export function fitForestTree(
     stack.push({ id: lid, start: node.start, end: i, depth: node.depth + 1 });
   }
   return builder.build(-1);
+}
+
+function setLeaf(builder: TreeBuilder, id: number, counts: Float64Array, w: number): void {
+  const base = id * counts.length;
+  for (let k = 0; k < counts.length; k++) builder.values[base + k] = counts[k]! / w;
+}
+
+/** Sorts a[0..u) ascending; insertion sort for the many tiny nodes near the leaves, no allocation. */
+function sortPrefix(a: Uint32Array, u: number): Uint32Array {
+  if (u > 24) {
+    a.subarray(0, u).sort();
+    return a;
+  }
+  for (let i = 1; i < u; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+  return a;
 }
 
 function checkForestParams(p: RandomForestParams): RandomForestParams {
