@@ -3,7 +3,7 @@
 #   APP_DIR  the service's folder (services/data-api, services/trainer, services/inference-api)
 #   ENTRY    its TypeScript entry point inside APP_DIR (src/server.ts; src/main.ts for the trainer)
 #   EXTRA_ENTRIES  more entry points, comma-separated, each bundled to dist/<file name>.mjs
-#   PORT     the port it listens on (EXPOSE and the HEALTHCHECK); empty for the trainer, which serves
+#   PORT     the port it listens on (used by the HEALTHCHECK); empty for the trainer, which serves
 #            no HTTP: its healthcheck then checks that the scheduler process is alive
 # The build stage installs the workspace and bundles the service with esbuild (docker/bundle.mjs):
 # production code only, no tsx, no dev dependencies; native addons (onnxruntime-node, pruned to
@@ -12,23 +12,25 @@ ARG NODE_VERSION=24
 ARG DEBIAN_RELEASE=bookworm
 
 FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS build
-ARG APP_DIR
-ARG ENTRY=src/server.ts
-ARG EXTRA_ENTRIES=
 ARG PNPM_VERSION=10.34.9
 # onnxruntime-node ships its CPU binaries; its install script would only fetch GPU extras.
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
     CI=true
 RUN npm install -g --no-fund --no-audit "pnpm@${PNPM_VERSION}"
 WORKDIR /repo
-# The whole workspace (pnpm install --frozen-lockfile needs every manifest); .dockerignore keeps it small.
+# The whole workspace (the install needs every manifest); .dockerignore keeps the context small.
+# The pnpm store is a BuildKit cache mount: packages are downloaded once per builder, not per build.
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
-    pnpm install --frozen-lockfile
+    pnpm install --frozen-lockfile --prefer-offline
+# Declared after the install so the three services share its cached layers.
+ARG APP_DIR
+ARG ENTRY=src/server.ts
+ARG EXTRA_ENTRIES=
 RUN test -n "${APP_DIR}" || { echo "build arg APP_DIR is required (e.g. services/data-api)" >&2; exit 1; } \
  && NODE_ENV=production node docker/bundle.mjs "${APP_DIR}" "${ENTRY}" /app "${EXTRA_ENTRIES}"
 
-# The official node image minus npm, corepack and yarn (~40 MB nobody uses at run time).
+# Only the node binary of the official image is kept: npm, corepack and yarn are not needed at run time.
 FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS node
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
