@@ -29,7 +29,7 @@ export function stepFailure(step: StepResult, t: Thresholds): string | undefined
   return reasons.length ? reasons.join(', ') : undefined;
 }
 
-export type Limit = 'CPU-bound' | 'memory' | 'load generator' | 'not reached' | 'failed';
+export type Limit = 'CPU-bound' | 'memory' | 'load generator' | 'shared host CPU' | 'not reached' | 'failed';
 
 export interface ConfigFigures {
   /** Highest achieved rate of a step that held the thresholds (0 when none did). */
@@ -71,8 +71,8 @@ function bottleneck(r: ConfigResult, at: StepResult | undefined, hostCpus: numbe
   }
   if (host !== null && host >= 90) {
     return [
-      'load generator',
-      `the host's ${hostCpus} cores were ${Math.round(host)} % busy: replicas and load generator compete for them`,
+      'shared host CPU',
+      `the host's ${hostCpus} cores were ${Math.round(host)} % busy: replicas, load generator and other processes compete for them (the replicas got ${Math.round(cpu)} % of a core)`,
     ];
   }
   return [

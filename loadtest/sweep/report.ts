@@ -79,8 +79,8 @@ export function analysis(result: SweepResult): string[] {
     const e = eff.get(r) ?? 0;
     const ratio = e * r.config.replicas;
     const caveat =
-      f.limit === 'load generator'
-        ? ' The load generator, not the replicas, was the bottleneck here, so this understates what the replicas can do.'
+      f.limit === 'load generator' || f.limit === 'shared host CPU'
+        ? ` The ${f.limit === 'load generator' ? 'load generator' : 'shared host CPU'}, not the replicas, was the bottleneck here, so this understates what the replicas can do.`
         : '';
     lines.push(
       `${r.config.replicas} replicas reach ${ratio.toFixed(2)}× the single replica with the same limits ` +

@@ -1,0 +1,234 @@
+// Docker mode: the compose stack with the load-test overlay, `--scale inference-api=N` with CPU and
+// memory limits from env, one k6 run per staircase step inside the compose network, `docker stats`
+// sampled meanwhile, restarts and OOM kills from `docker inspect`.
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { K6SummaryData } from '../lib/summary.ts';
+import type { Thresholds } from './analysis.ts';
+import { type ContainerSample, parseInspect, parseStats } from './docker-stats.ts';
+import { stepFromK6Summary } from './k6-step.ts';
+import { climb, type StaircaseSettings } from './staircase.ts';
+import type { ConfigResult, SweepConfig } from './types.ts';
+
+const exec = promisify(execFile);
+
+export interface DockerModeOptions {
+  composeFiles: string[];
+  /** The repository root (compose project directory). */
+  cwd: string;
+  scenario: string;
+  /** Host folder of this sweep's results, inside loadtest/results (mounted at /results in k6). */
+  resultsDir: string;
+  stepSeconds: number;
+  staircase: StaircaseSettings;
+  thresholds: Thresholds;
+  log: (line: string) => void;
+}
+
+const SERVICE = 'inference-api';
+
+function composeArgs(o: DockerModeOptions, ...rest: string[]): string[] {
+  return ['compose', ...o.composeFiles.flatMap((f) => ['-f', f]), ...rest];
+}
+
+function composeEnv(config: SweepConfig): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    INFERENCE_REPLICAS: String(config.replicas),
+    INFERENCE_CPUS: String(config.cpus),
+    INFERENCE_MEMORY: `${config.memoryMb}M`,
+  };
+}
+
+/** Runs a command to completion; resolves with its exit code (k6 exits 99 when thresholds fail). */
+function run(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output = (output + d).slice(-8000);
+    });
+    child.stderr.on('data', (d) => {
+      output = (output + d).slice(-8000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Samples `docker stats` for the replicas until stopped; each call takes about a second. */
+class StatsSampler {
+  samples: Array<{ at: number; stats: ContainerSample[] }> = [];
+  private running = true;
+  private loop: Promise<void>;
+
+  constructor(private readonly project: string) {
+    this.loop = this.sample();
+  }
+
+  private async sample(): Promise<void> {
+    while (this.running) {
+      try {
+        const { stdout } = await exec('docker', ['stats', '--no-stream', '--format', 'json'], {
+          timeout: 15_000,
+        });
+        const stats = parseStats(stdout).filter((s) => s.name.includes(`${this.project}-${SERVICE}-`));
+        this.samples.push({ at: Date.now(), stats });
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** Mean CPU per replica (sorted by name) between two instants. */
+  meanCpu(from: number, to: number): number[] {
+    const by = new Map<string, number[]>();
+    for (const s of this.samples.filter((x) => x.at >= from && x.at <= to)) {
+      for (const c of s.stats) by.set(c.name, [...(by.get(c.name) ?? []), c.cpuPercent]);
+    }
+    return [...by.keys()].sort().map((k) => {
+      const v = by.get(k) ?? [];
+      return v.reduce((a, b) => a + b, 0) / (v.length || 1);
+    });
+  }
+
+  peaks(): Map<string, { cpu: number; mem: number }> {
+    const peaks = new Map<string, { cpu: number; mem: number }>();
+    for (const s of this.samples) {
+      for (const c of s.stats) {
+        const p = peaks.get(c.name) ?? { cpu: 0, mem: 0 };
+        peaks.set(c.name, { cpu: Math.max(p.cpu, c.cpuPercent), mem: Math.max(p.mem, c.memoryMb) });
+      }
+    }
+    return peaks;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions): Promise<ConfigResult> {
+  const env = composeEnv(config);
+  const project = env['COMPOSE_PROJECT_NAME'] ?? path.basename(o.cwd);
+  const up = await run(
+    composeArgs(o, 'up', '-d', '--wait', '--wait-timeout', '600', '--scale', `${SERVICE}=${config.replicas}`),
+    env,
+    o.cwd,
+  );
+  if (up.code !== 0) {
+    return {
+      config,
+      steps: [],
+      replicas: [],
+      error: `docker compose up failed: ${up.output.trim().slice(-600)}`,
+    };
+  }
+  const stats = new StatsSampler(project);
+  const label = `${config.replicas}x-${config.cpus}cpu-${config.memoryMb}mb`;
+  const resultsRoot = path.resolve(o.cwd, 'loadtest/results');
+  let failure: string | undefined;
+  const steps = await climb(
+    o.staircase,
+    o.thresholds,
+    async (rate) => {
+      const stepDir = path.join(o.resultsDir, label, `rate-${rate}`);
+      await mkdir(stepDir, { recursive: true });
+      const inContainer = `/results/${path.relative(resultsRoot, stepDir).split(path.sep).join('/')}`;
+      const from = Date.now();
+      const k6 = await run(
+        composeArgs(
+          o,
+          '--profile',
+          'loadtest',
+          'run',
+          '--rm',
+          '--no-deps',
+          '-e',
+          'PROFILE=load',
+          '-e',
+          `RATE=${rate}`,
+          '-e',
+          `DURATION=${o.stepSeconds}s`,
+          '-e',
+          `P95_MS=${o.thresholds.p95Ms}`,
+          '-e',
+          `RESULTS_DIR=${inContainer}`,
+          '-e',
+          'K6_WEB_DASHBOARD=false',
+          'k6',
+          'run',
+          `/scripts/scenarios/${o.scenario}.ts`,
+        ),
+        env,
+        o.cwd,
+      );
+      const to = Date.now();
+      const file = path.join(stepDir, `${o.scenario}-load.json`);
+      const data = await readFile(file, 'utf8').then(
+        (t) => JSON.parse(t) as K6SummaryData,
+        () => undefined,
+      );
+      if (!data) {
+        failure = `k6 exited ${k6.code} without a summary at ${file}: ${k6.output.trim().slice(-600)}`;
+        throw new Error(failure);
+      }
+      return stepFromK6Summary(rate, data, {
+        replicaCpuPercent: stats.meanCpu(from, to),
+        generatorCpuPercent: null,
+        hostCpuPercent: null,
+      });
+    },
+    (s) =>
+      o.log(
+        `  ${Math.round(s.offeredRate)} req/s offered → ${Math.round(s.achievedRate)} served, p95 ${s.p95Ms.toFixed(2)} ms, ` +
+          `errors ${(s.errorRate * 100).toFixed(2)} %`,
+      ),
+  ).catch((err: Error) => {
+    failure ??= err.message;
+    return [];
+  });
+  await stats.stop();
+  const ids = (await exec('docker', composeArgs(o, 'ps', '-q', SERVICE), { env, cwd: o.cwd })).stdout
+    .split('\n')
+    .filter(Boolean);
+  const inspect = ids.length
+    ? parseInspect(
+        (
+          await exec('docker', [
+            'inspect',
+            '--format',
+            '{{.Name}} {{.RestartCount}} {{.State.OOMKilled}}',
+            ...ids,
+          ])
+        ).stdout,
+      )
+    : [];
+  const peaks = stats.peaks();
+  return {
+    config,
+    steps,
+    replicas: inspect
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((c) => ({
+        name: c.name,
+        peakCpuPercent: peaks.get(c.name)?.cpu ?? 0,
+        peakMemoryMb: peaks.get(c.name)?.mem ?? 0,
+        restarts: c.restarts,
+        oomKilled: c.oomKilled,
+      })),
+    ...(failure ? { error: failure } : {}),
+  };
+}
+
+export function dockerLimitations(): string[] {
+  return [
+    'CPU is limited with a CFS quota (deploy.resources.limits.cpus), not pinned: code that sizes pools from the core ' +
+      'count still sees every host core (the inference API runs onnxruntime with ORT_THREADS=1).',
+    '`docker stats` is sampled about once a second: short peaks of CPU and memory can be missed.',
+    'k6 runs on the same host as the replicas: on a small host it competes with them for CPU.',
+  ];
+}

@@ -1,0 +1,34 @@
+// The stress staircase shared by both modes: offered rates grow geometrically until a step fails.
+import { stepHolds, type Thresholds } from './analysis.ts';
+import type { StepResult } from './types.ts';
+
+export interface StaircaseSettings {
+  startRate: number;
+  growth: number;
+  maxSteps: number;
+  maxRate: number;
+}
+
+export function staircaseRates(s: StaircaseSettings): number[] {
+  const rates: number[] = [];
+  for (let r = s.startRate; rates.length < s.maxSteps && r <= s.maxRate; r *= s.growth)
+    rates.push(Math.round(r));
+  return rates;
+}
+
+/** Runs steps in order and stops at the first one that fails the thresholds (the knee). */
+export async function climb(
+  s: StaircaseSettings,
+  t: Thresholds,
+  runStep: (rate: number) => Promise<StepResult>,
+  onStep: (step: StepResult) => void = () => {},
+): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  for (const rate of staircaseRates(s)) {
+    const step = await runStep(rate);
+    steps.push(step);
+    onStep(step);
+    if (!stepHolds(step, t)) break;
+  }
+  return steps;
+}
