@@ -30,9 +30,9 @@ function ignoredBy(context: string): (file: string) => boolean {
     new RegExp(
       `^${p
         .replace(/[.+^${}()|[\]]/g, '\\$&')
-        .replace(/\*\*\//g, '\u0000')
+        .replace(/\*\*\//g, '@@')
         .replace(/\*/g, '[^/]*')
-        .replace(/\u0000/g, '(.*/)?')}(/.*)?$`,
+        .replace(/@@/g, '(.*/)?')}(/.*)?$`,
     );
   const regexes = patterns.map(toRegex);
   return (file) => regexes.some((r) => r.test(file));
