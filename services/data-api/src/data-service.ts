@@ -51,7 +51,12 @@ export class DataService {
     const seed = options.seed ?? saved?.seed ?? String(randomInt(2 ** 31));
     const progress = Array.from({ length: GROUPS }, (_, i) => fromSaved(saved?.groups[String(i + 1)]));
     const service = new DataService(new BatchPlan(dataset, seed), progress, options);
-    await service.persist();
+    try {
+      // Saved at once, so a restart serves the same batches even before the first request.
+      await service.persist();
+    } catch (err) {
+      throw new Error(`cannot save progress to ${store.description}: ${(err as Error).message}`);
+    }
     logger.info(
       { seed, seedFrom: options.seed !== undefined ? 'DATA_SEED' : saved ? 'state file' : 'new' },
       'batches ready',

@@ -29,6 +29,12 @@ test('progress and the picked seed survive a restart (same state file)', async (
   clock.advance(5);
   assert.equal((await getData(second, 2)).body.batch_number, 4);
   assert.equal((await getData(second, 1)).body.batch_number, 1, 'untouched groups start at 1');
+  await second.inject({ method: 'GET', url: '/restart_data_generation?group_number=2' });
+  assert.equal(
+    JSON.parse(await readFile(file, 'utf8')).groups['2'].batch_number,
+    0,
+    'a restart is saved too',
+  );
   assert.deepEqual((await readdir(path.dirname(file))).sort(), ['state.json'], 'no temp files left behind');
 });
 
@@ -82,4 +88,13 @@ test('saved progress for other data (or another DATA_SEED) is not resumed', asyn
   });
   t.after(() => reseeded.close());
   assert.equal((await getData(reseeded, 1)).body.batch_number, 1);
+});
+
+test('a state path that cannot be written stops the start with a message naming it', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'file'), 'not a folder');
+  await assert.rejects(
+    testApp({ store: new FileStateStore(path.join(dir, 'file', 'state.json')) }),
+    /cannot save progress to .*file\/state\.json: E(EXIST|NOTDIR)/,
+  );
 });
