@@ -153,7 +153,9 @@ export async function runDag<Env>(options: RunDagOptions<Env>): Promise<DagRunRe
           ?.taskFinished(runId, t.name, attempt, status, new Date(), message)
           .catch((recordErr) => taskLog.warn({ err: recordErr }, 'could not record the task failure'));
         if (final) {
-          taskLog.error({ attempt, err }, cancelled ? 'task cancelled' : 'task failed');
+          // The message is what an operator needs; the stack only at debug level.
+          taskLog.error({ attempt, error: message }, cancelled ? 'task cancelled' : 'task failed');
+          taskLog.debug({ err }, 'task failure detail');
           outcomes.set(t, {
             task: t.name,
             status: cancelled ? 'cancelled' : 'failed',
