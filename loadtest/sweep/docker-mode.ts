@@ -64,17 +64,15 @@ class StatsSampler {
   private running = true;
   private loop: Promise<void>;
 
-  constructor(private readonly project: string) {
+  constructor(private readonly containerIds: string[]) {
     this.loop = this.sample();
   }
 
   private async sample(): Promise<void> {
     while (this.running) {
       try {
-        const { stdout } = await exec('docker', ['stats', '--no-stream', '--format', 'json'], {
-          timeout: 15_000,
-        });
-        const stats = parseStats(stdout).filter((s) => s.name.includes(`${this.project}-${SERVICE}-`));
+        const args = ['stats', '--no-stream', '--format', 'json', ...this.containerIds];
+        const stats = parseStats((await exec('docker', args, { timeout: 15_000 })).stdout);
         this.samples.push({ at: Date.now(), stats });
       } catch {
         await new Promise((r) => setTimeout(r, 1000));
@@ -113,7 +111,6 @@ class StatsSampler {
 
 export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions): Promise<ConfigResult> {
   const env = composeEnv(config);
-  const project = env['COMPOSE_PROJECT_NAME'] ?? path.basename(o.cwd);
   const up = await run(
     composeArgs(o, 'up', '-d', '--wait', '--wait-timeout', '600', '--scale', `${SERVICE}=${config.replicas}`),
     env,
@@ -127,7 +124,11 @@ export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions)
       error: `docker compose up failed: ${up.output.trim().slice(-600)}`,
     };
   }
-  const stats = new StatsSampler(project);
+  const replicaIds = async () =>
+    (await exec('docker', composeArgs(o, 'ps', '-q', SERVICE), { env, cwd: o.cwd })).stdout
+      .split('\n')
+      .filter(Boolean);
+  const stats = new StatsSampler(await replicaIds());
   const label = `${config.replicas}x-${config.cpus}cpu-${config.memoryMb}mb`;
   const resultsRoot = path.resolve(o.cwd, 'loadtest/results');
   let failure: string | undefined;
@@ -192,9 +193,7 @@ export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions)
     return [];
   });
   await stats.stop();
-  const ids = (await exec('docker', composeArgs(o, 'ps', '-q', SERVICE), { env, cwd: o.cwd })).stdout
-    .split('\n')
-    .filter(Boolean);
+  const ids = await replicaIds();
   const inspect = ids.length
     ? parseInspect(
         (

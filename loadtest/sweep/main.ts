@@ -10,7 +10,7 @@ import { configLabel } from './matrix.ts';
 import { prepareModel } from './model.ts';
 import { processModeLimitations, runProcessConfig } from './process-mode.ts';
 import { tableRows } from './report.ts';
-import { loadSettings, USAGE } from './settings.ts';
+import { loadSettings, repoRoot, USAGE } from './settings.ts';
 import type { ConfigResult, SweepResult } from './types.ts';
 import { writeReport } from './write-report.ts';
 
@@ -47,6 +47,12 @@ await runMain('loadtest-sweep', async () => {
   let generator: string;
   if (mode === 'docker') {
     const { runDockerConfig, dockerLimitations } = await import('./docker-mode.ts');
+    const mounted = path.join(repoRoot, 'loadtest/results');
+    if (path.relative(mounted, outDir).startsWith('..')) {
+      throw new Error(
+        `SWEEP_OUT_DIR=${s.SWEEP_OUT_DIR}: in docker mode it must be inside ${mounted} (mounted into k6)`,
+      );
+    }
     generator = `k6 (${s.SWEEP_SCENARIO} scenario, constant-arrival-rate per step) in the compose network`;
     limitations = dockerLimitations();
     for (const config of s.SWEEP_CONFIGS) {
@@ -54,7 +60,7 @@ await runMain('loadtest-sweep', async () => {
       configs.push(
         await runDockerConfig(config, {
           composeFiles: s.SWEEP_COMPOSE_FILES.split(','),
-          cwd: path.resolve(s.SWEEP_OUT_DIR, '../..'),
+          cwd: repoRoot,
           scenario: s.SWEEP_SCENARIO,
           resultsDir: outDir,
           stepSeconds: s.SWEEP_STEP_SECONDS,
