@@ -112,16 +112,23 @@ export function fitForestTree(
   const nodeCounts = new Float64Array(K);
   const left = new Float64Array(K);
 
-  type Pending = { id: number; start: number; end: number; depth: number };
-  const stack: Pending[] = [{ id: builder.add(), start: 0, end: m, depth: 0 }];
+  const bestLeft = new Float64Array(K);
+  // Children get their class counts from the parent's best split instead of recounting their rows.
+  type Pending = { id: number; start: number; end: number; depth: number; counts: Float64Array | null };
+  const stack: Pending[] = [{ id: builder.add(), start: 0, end: m, depth: 0, counts: null }];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    nodeCounts.fill(0);
     let w = 0;
-    for (let i = node.start; i < node.end; i++) {
-      const r = index[i]!;
-      nodeCounts[y[r]!]! += weight[r]!;
-      w += weight[r]!;
+    if (node.counts) {
+      nodeCounts.set(node.counts);
+      for (let k = 0; k < K; k++) w += nodeCounts[k]!;
+    } else {
+      nodeCounts.fill(0);
+      for (let i = node.start; i < node.end; i++) {
+        const r = index[i]!;
+        nodeCounts[y[r]!]! += weight[r]!;
+        w += weight[r]!;
+      }
     }
     let classes = 0;
     for (let k = 0; k < K; k++) if (nodeCounts[k]! > 0) classes++;
@@ -178,6 +185,7 @@ export function fitForestTree(
             bestFeature = f;
             bestCode = c;
             bestMissingLeft = !hasNan && wl >= wr;
+            bestLeft.set(left);
           }
         }
       }
@@ -205,8 +213,11 @@ export function fitForestTree(
         j--;
       }
     }
-    stack.push({ id: rid, start: i, end: node.end, depth: node.depth + 1 });
-    stack.push({ id: lid, start: node.start, end: i, depth: node.depth + 1 });
+    const leftCounts = bestLeft.slice();
+    const rightCounts = new Float64Array(K);
+    for (let k = 0; k < K; k++) rightCounts[k] = nodeCounts[k]! - leftCounts[k]!;
+    stack.push({ id: rid, start: i, end: node.end, depth: node.depth + 1, counts: rightCounts });
+    stack.push({ id: lid, start: node.start, end: i, depth: node.depth + 1, counts: leftCounts });
   }
   return builder.build(-1);
 }

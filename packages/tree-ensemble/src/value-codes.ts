@@ -17,35 +17,35 @@ export function fitValueCodes(x: FeatureMatrix): ValueCodes {
   const { rows, cols } = x;
   const codes = new Uint32Array(rows * cols);
   const values: Float32Array[] = [];
-  const order = new Uint32Array(rows);
   const column = new Float32Array(rows);
   for (let f = 0; f < cols; f++) {
-    for (let r = 0; r < rows; r++) {
-      column[r] = x.values[r * cols + f]!;
-      order[r] = r;
-    }
-    // NaN sorts last: comparator puts it after every number.
-    order.sort((a, b) => {
-      const va = column[a]!;
-      const vb = column[b]!;
-      if (Number.isNaN(va)) return Number.isNaN(vb) ? 0 : 1;
-      if (Number.isNaN(vb)) return -1;
-      return va - vb;
-    });
-    const distinct: number[] = [];
-    const base = f * rows;
+    for (let r = 0; r < rows; r++) column[r] = x.values[r * cols + f]!;
+    // Typed-array sort is numeric and puts NaN last.
+    const sorted = Float32Array.from(column).sort();
+    let d = 0;
     for (let i = 0; i < rows; i++) {
-      const r = order[i]!;
+      const v = sorted[i]!;
+      if (Number.isNaN(v)) break;
+      if (d === 0 || v !== sorted[d - 1]) sorted[d++] = v;
+    }
+    const distinct = sorted.slice(0, d);
+    const base = f * rows;
+    for (let r = 0; r < rows; r++) {
       const v = column[r]!;
       if (Number.isNaN(v)) {
-        codes[base + r] = 0xffffffff;
+        codes[base + r] = d;
         continue;
       }
-      if (distinct.length === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
-      codes[base + r] = distinct.length - 1;
+      let lo = 0;
+      let hi = d - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (distinct[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      codes[base + r] = lo;
     }
-    for (let r = 0; r < rows; r++) if (codes[base + r] === 0xffffffff) codes[base + r] = distinct.length;
-    values.push(Float32Array.from(distinct));
+    values.push(distinct);
   }
   return { rows, cols, codes, values };
 }
