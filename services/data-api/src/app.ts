@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { DataService } from './data-service.ts';
 import type { Dataset } from './dataset/dataset.ts';
 import { dataRoute } from './routes/data.ts';
+import { readyRoute } from './routes/ready.ts';
 import { restartRoute } from './routes/restart.ts';
 import { summaryRoute } from './routes/summary.ts';
 import type { StateStore } from './state/state-store.ts';
@@ -42,6 +43,7 @@ export async function buildApp(options: AppOptions) {
   dataRoute(app, service);
   summaryRoute(app, service, options.minUpdateTime);
   restartRoute(app, service);
+  readyRoute(app, service);
   return app;
 }
 

@@ -15,6 +15,7 @@ test('GET /docs serves Swagger UI and /docs/json the OpenAPI document of every r
     '/data',
     '/data/summary',
     '/healthz',
+    '/readyz',
     '/restart_data_generation',
   ]);
   const param = doc.paths['/data'].get.parameters[0];
@@ -24,9 +25,12 @@ test('GET /docs serves Swagger UI and /docs/json the OpenAPI document of every r
   assert.deepEqual(Object.keys(ok.properties), ['group_number', 'batch_number', 'data']);
 });
 
-test('GET /healthz answers ok', async (t) => {
+test('GET /healthz answers ok and GET /readyz ready with the row count', async (t) => {
   const app = await testApp();
   t.after(() => app.close());
-  const res = await app.inject({ method: 'GET', url: '/healthz' });
-  assert.deepEqual(res.json(), { status: 'ok' });
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/readyz' })).json(), {
+    status: 'ready',
+    rows: 200,
+  });
 });
