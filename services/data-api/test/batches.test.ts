@@ -116,6 +116,16 @@ test('after batch 10, once the time passed again, the group answers 400 saying h
   assert.match(done.body.message ?? '', /group_number 7 is exhausted/);
   assert.match(done.body.message ?? '', /\/restart_data_generation\?group_number=7/);
   assert.equal((await getData(app, 6)).status, 200, 'other groups are not affected');
+  const { progress } = (await app.inject({ method: 'GET', url: '/data/summary' })).json() as {
+    progress: Array<{ group_number: number; batch_number: number; exhausted: boolean }>;
+  };
+  assert.deepEqual(
+    progress.filter((p) => p.batch_number > 0).map((p) => [p.group_number, p.batch_number, p.exhausted]),
+    [
+      [6, 1, false],
+      [7, 10, true],
+    ],
+  );
 });
 
 test('GET /restart_data_generation starts the group again with the same batches (same seed)', async (t) => {
