@@ -60,7 +60,8 @@ function composeConfig(files: string[]): { status: number | null; stdout: string
 function envExampleKeys(): Set<string> {
   const keys = new Set<string>();
   for (const line of readFileSync(ENV_EXAMPLE, 'utf8').split('\n')) {
-    const match = /^([A-Z][A-Z0-9_]*)=/.exec(line);
+    // A commented line (# NAME=value) documents a variable whose default is kept unless set.
+    const match = /^#?\s*([A-Z][A-Z0-9_]*)=/.exec(line);
     if (match?.[1]) keys.add(match[1]);
   }
   return keys;
