@@ -70,12 +70,17 @@ export function runPlannedSearch(
   search: PlannedSearch,
   x: FeatureMatrix,
   y: Uint8Array,
-  options: { seed: number; workers?: number | undefined },
+  options: {
+    seed: number;
+    workers?: number | undefined;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<SearchResult> {
   return runSearch(search.preset, x, y, {
     folds: search.folds,
     seed: options.seed,
     refit: 'best',
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
   });
 }

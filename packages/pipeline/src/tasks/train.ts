@@ -179,6 +179,25 @@ async function logSearch(
   }
 }
 
+/**
+ * Logging is retried on its own, so a short MLflow outage costs a new parent run (the failed one is
+ * marked FAILED) rather than the whole search again; the task's retries still cover longer ones.
+ */
+async function logWithRetries<T>(fn: () => Promise<T>, log: Logger, retries = 2, delayMs = 2000): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= retries) throw err;
+      log.warn(
+        { attempt: attempt + 1, error: (err as Error).message },
+        'logging the search to MLflow failed; retrying',
+      );
+      await new Promise((r) => setTimeout(r, delayMs * 2 ** attempt));
+    }
+  }
+}
+
 /** Runs the preset's searches of one family on the train table and logs each to MLflow. */
 export async function trainFamily(options: TrainOptions): Promise<Candidate[]> {
   const experimentId = await options.mlflow.getOrCreateExperiment(options.experimentName);
@@ -187,13 +206,25 @@ export async function trainFamily(options: TrainOptions): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const search of searchesFor(options.preset, options.family, options.cvFolds)) {
     const started = performance.now();
-    const outcome = await runPlannedSearch(search, x, y, { seed: options.seed, workers: options.workers });
+    let lastDecile = 0;
+    const outcome = await runPlannedSearch(search, x, y, {
+      seed: options.seed,
+      workers: options.workers,
+      // A workshop search runs for minutes: say how far it got, every tenth of the fits.
+      onProgress: (done, total) => {
+        const decile = Math.floor((done / total) * 10);
+        if (decile > lastDecile) {
+          lastDecile = decile;
+          options.log.info({ search: search.preset.name, done, total }, 'search progress');
+        }
+      },
+    });
     const seconds = (performance.now() - started) / 1000;
     options.log.info(
       { search: search.preset.name, candidates: outcome.candidates.length, folds: search.folds, seconds },
       'search finished',
     );
-    out.push(await logSearch(options, experimentId, outcome, seconds));
+    out.push(await logWithRetries(() => logSearch(options, experimentId, outcome, seconds), options.log));
   }
   return out;
 }
