@@ -100,7 +100,11 @@ await runMain('data:fetch', async () => {
       if (!file.write(chunk)) await once(file, 'drain');
     };
     const lines = createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY });
-    const result = await Promise.race([reshapeUci(lines, write, expectedRows), gunzipFailed, writeFailed]);
+    const result = await Promise.race([
+      reshapeUci(lines, write, expectedRows, (rows) => logger.info({ rows }, 'rows checked')),
+      gunzipFailed,
+      writeFailed,
+    ]);
     file.end();
     await Promise.race([once(file, 'close'), writeFailed]);
     await rename(tmp, out);

@@ -79,6 +79,7 @@ export async function reshapeUci(
   lines: AsyncIterable<string>,
   write: (chunk: string) => Promise<void> | void,
   expectedRows?: number,
+  onProgress?: (rows: number) => void,
 ): Promise<ReshapeResult> {
   const byClass: Record<string, number> = {};
   let rows = 0;
@@ -97,6 +98,7 @@ export async function reshapeUci(
       await write(buffer);
       buffer = '';
     }
+    if (onProgress && rows % 100_000 === 0) onProgress(rows);
   }
   if (buffer) await write(buffer);
   if (expectedRows !== undefined && rows !== expectedRows) {
