@@ -20,7 +20,10 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-test('pnpm demo trains, serves and load-tests a model, and Ctrl-C stops everything', async () => {
+// The timeout only guards against a hang; the demo normally takes seconds.
+test('pnpm demo trains, serves and load-tests a model, and Ctrl-C stops everything', {
+  timeout: 300_000,
+}, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'demo-test-'));
   const demo = spawn(process.execPath, [path.join(repoRoot, 'scripts/demo.mjs')], {
     cwd: repoRoot,
