@@ -2,7 +2,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { configFigures } from './analysis.ts';
-import { configLabel } from './matrix.ts';
+import { configLabel, formatMemory } from './matrix.ts';
 import type { SweepResult } from './types.ts';
 
 export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
@@ -15,6 +15,8 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
 }
 
 const WIDTH = 560;
+// Dash legends draw a line with no colour of their own: give every legend symbol a visible stroke.
+const CONFIG = { legend: { symbolStrokeColor: '#444', symbolStrokeWidth: 2 } };
 const HEIGHT = 300;
 
 /** Sustained throughput against the replica count, with the ideal line N × (one replica). */
@@ -22,7 +24,7 @@ export function throughputSpec(result: SweepResult): vl.TopLevelSpec {
   const values: Array<{ replicas: number; rps: number; series: string; limits: string }> = [];
   const groups = new Map<string, { replicas: number; rps: number }[]>();
   for (const r of result.configs) {
-    const key = `${r.config.cpus} CPU, ${r.config.memoryMb} MB`;
+    const key = `${r.config.cpus} CPU, ${formatMemory(r.config.memoryMb)}`;
     const rps = configFigures(r, result.thresholds, result.host.cpus).sustainedRps;
     groups.set(key, [...(groups.get(key) ?? []), { replicas: r.config.replicas, rps }]);
   }
@@ -43,6 +45,7 @@ export function throughputSpec(result: SweepResult): vl.TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Sustained throughput vs replicas (p95 under threshold)',
+    config: CONFIG,
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -71,7 +74,8 @@ export function latencySpec(result: SweepResult): vl.TopLevelSpec {
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Latency percentiles vs offered load',
+    title: 'Latency percentiles vs offered load (dotted red line: the p95 threshold)',
+    config: CONFIG,
     width: WIDTH,
     height: HEIGHT,
     layer: [
@@ -82,7 +86,17 @@ export function latencySpec(result: SweepResult): vl.TopLevelSpec {
           x: { field: 'offered', type: 'quantitative', title: 'offered load (requests/s)' },
           y: { field: 'ms', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
           color: { field: 'config', type: 'nominal', title: 'configuration' },
-          strokeDash: { field: 'percentile', type: 'nominal', title: 'percentile' },
+          strokeDash: {
+            field: 'percentile',
+            type: 'nominal',
+            title: 'percentile',
+            legend: {
+              symbolType: 'stroke',
+              symbolStrokeWidth: 2,
+              symbolStrokeColor: '#555',
+              symbolSize: 300,
+            },
+          },
         },
       },
       {
@@ -107,6 +121,7 @@ export function memorySpec(result: SweepResult): vl.TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Peak memory per replica (tick = the memory limit)',
+    config: CONFIG,
     width: WIDTH,
     height: HEIGHT,
     data: { values },
