@@ -24,6 +24,8 @@ const tsxLoader = pathToFileURL(createRequire(path.join(root, 'package.json')).r
 
 const children = new Set();
 let stopping = false;
+/** Set once the summary is printed: from then on every child is a long-running service. */
+let serving = false;
 
 function say(line) {
   process.stdout.write(`demo: ${line}\n`);
@@ -58,7 +60,16 @@ function startTs(name, entry, childEnv, args = []) {
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const proc = { name, child, exited, output: () => output };
   children.add(proc);
-  exited.then(() => children.delete(proc));
+  exited.then(({ code, signal }) => {
+    children.delete(proc);
+    // A service that dies while the demo serves (not a one-shot, not our own shutdown) ends the demo.
+    if (serving && !stopping) {
+      process.stderr.write(
+        `demo: ${name} stopped unexpectedly (${signal ?? `exit ${code}`}):\n${tail(output)}\n`,
+      );
+      void shutdown(1);
+    }
+  });
   return proc;
 }
 
@@ -273,6 +284,7 @@ function finish({ dataUrl, inferenceUrl, accuracy, load, started }) {
   lines.push(`total time        ${((Date.now() - started) / 1000).toFixed(1)} s`, '');
   process.stdout.write(`${lines.join('\n')}\n`);
   if (exitWhenDone) return shutdown(load && load.errors > 0 ? 1 : 0);
+  serving = true;
   say('still serving: browse the URLs above; Ctrl-C stops everything');
 }
 
