@@ -87,8 +87,10 @@ function duration(env: Env, name: string, fallback: string): string {
 export function durationSeconds(value: string): number {
   const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
   let total = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    total += Number(amount) * (units[unit ?? 's'] ?? 1);
+  // An exec loop rather than matchAll: k6's JavaScript runtime is not a full ES2020 engine.
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
+    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 1);
   }
   return total;
 }
