@@ -1,10 +1,4 @@
-import {
-  MODEL_CLASS_LABELS,
-  MODEL_INPUT_NAMES,
-  MODEL_OUTPUT_NAMES,
-  NUMERIC_FEATURE_NAMES,
-  SOIL_TYPES,
-} from '@covertype/schema';
+import { MODEL_INPUT_NAMES, MODEL_OUTPUT_NAMES, NUMERIC_FEATURE_NAMES, SOIL_TYPES } from '@covertype/schema';
 import { N_FEATURES, WILDERNESS_KEYS } from './features.ts';
 import type { TreeEnsembleModel } from './model.ts';
 import { attr, ElemType, encodeModel, tensorValue } from './onnx-proto.ts';
@@ -181,7 +175,7 @@ export function exportOnnx(model: TreeEnsembleModel, options: ExportOptions = {}
       ],
       output: [
         tensorValue(MODEL_OUTPUT_NAMES.label, ElemType.INT64, ['N']),
-        tensorValue(MODEL_OUTPUT_NAMES.probabilities, ElemType.FLOAT, ['N', MODEL_CLASS_LABELS.length]),
+        tensorValue(MODEL_OUTPUT_NAMES.probabilities, ElemType.FLOAT, ['N', K]),
       ],
     },
   });
