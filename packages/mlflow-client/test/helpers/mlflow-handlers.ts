@@ -289,7 +289,8 @@ export const ROUTES: Record<string, Route> = {
     methods: ['POST'],
     enums: { status: RUN_STATUSES },
     handler: (args, state) => {
-      const r = run(state, str(args, 'run_id', true) ?? str(args, 'run_uuid', true)!);
+      // run_id is not validated as required here: a missing one looks up id '' (→ 404, as on MLflow).
+      const r = run(state, str(args, 'run_id') ?? str(args, 'run_uuid') ?? '');
       const status = statusName(args.status);
       if (status) r.status = status;
       const end = int(args, 'end_time');

@@ -106,7 +106,7 @@ export async function startMlflowTestServer(
     : undefined;
 
   app.addHook('onRequest', async (request, reply) => {
-    const url = new URL(request.url, 'http://x');
+    const url = { pathname: request.url.split('?')[0]! }; // not new URL(): it would resolve %2E%2E away
     requests.push({
       method: request.method,
       path: url.pathname,
@@ -152,7 +152,7 @@ export async function startMlflowTestServer(
   };
 
   const api = async (request: FastifyRequest, reply: FastifyReply, prefix: string) => {
-    const url = new URL(request.url, 'http://x');
+    const url = { pathname: request.url.split('?')[0]! }; // not new URL(): it would resolve %2E%2E away
     const route = url.pathname.slice(prefix.length);
     const spec = ROUTES[route];
     if (!spec)
@@ -217,7 +217,7 @@ export async function startMlflowTestServer(
           'Endpoint: /api/2.0/mlflow-artifacts disabled due to the mlflow server running with `--no-serve-artifacts`.',
         );
     }
-    const url = new URL(request.url, 'http://x');
+    const url = { pathname: request.url.split('?')[0]! }; // not new URL(): it would resolve %2E%2E away
     const rest = url.pathname.slice(ARTIFACTS.length);
     const decoded = rest.split('/').map(decodeURIComponent);
     const [kind, ...segments] = decoded;
