@@ -183,10 +183,10 @@ export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions)
         hostCpuPercent: null,
       });
     },
-    (s) =>
+    (s, note) =>
       o.log(
         `  ${Math.round(s.offeredRate)} req/s offered → ${Math.round(s.achievedRate)} served, p95 ${s.p95Ms.toFixed(2)} ms, ` +
-          `errors ${(s.errorRate * 100).toFixed(2)} %`,
+          `errors ${(s.errorRate * 100).toFixed(2)} %${note ? ` (${note})` : ''}`,
       ),
   ).catch((err: Error) => {
     failure ??= err.message;

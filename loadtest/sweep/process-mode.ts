@@ -146,11 +146,11 @@ export async function runProcessConfig(config: SweepConfig, o: ProcessModeOption
       o.staircase,
       o.thresholds,
       (rate) => measure(rate, o.stepSeconds),
-      (s) =>
+      (s, note) =>
         o.log(
           `  ${Math.round(s.offeredRate)} req/s offered → ${Math.round(s.achievedRate)} served, ` +
             `p95 ${s.p95Ms.toFixed(2)} ms, errors ${(s.errorRate * 100).toFixed(2)} %, ` +
-            `CPU ${s.replicaCpuPercent.map((c) => Math.round(c)).join('/')} %, generator ${Math.round(s.generatorCpuPercent ?? 0)} %`,
+            `CPU ${s.replicaCpuPercent.map((c) => Math.round(c)).join('/')} %, generator ${Math.round(s.generatorCpuPercent ?? 0)} %${note ? ` (${note})` : ''}`,
         ),
     );
     sampler.stop();
