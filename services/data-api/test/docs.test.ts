@@ -21,6 +21,7 @@ test('GET /docs serves Swagger UI and /docs/json the OpenAPI document of every r
   const param = doc.paths['/data'].get.parameters[0];
   assert.equal(param.name, 'group_number');
   assert.equal(param.required, true);
+  assert.deepEqual(param.schema, { type: 'integer', minimum: 1, maximum: 10, example: 1 });
   const ok = doc.paths['/data'].get.responses['200'].content['application/json'].schema;
   assert.deepEqual(Object.keys(ok.properties), ['group_number', 'batch_number', 'data']);
 });

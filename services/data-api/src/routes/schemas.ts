@@ -17,7 +17,13 @@ export const GroupNumberSchema = z
     error: (issue) => `group_number must be ${GROUP_HINT}, got ${JSON.stringify(issue.input)}`,
   })
   .transform(Number)
-  .meta({ description: `The group, ${GROUP_HINT}`, example: '1' });
+  .meta({
+    description: `The group, ${GROUP_HINT}`,
+    type: 'integer',
+    minimum: 1,
+    maximum: GROUPS,
+    example: 1,
+  });
 
 export const GroupQuerySchema = z.object({ group_number: GroupNumberSchema });
 
