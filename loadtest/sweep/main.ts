@@ -2,7 +2,7 @@
 // processes), then writes loadtest/results/<timestamp>/report.md, report.html, results.json.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { runMain } from '@covertype/service-kit';
 import { parseServingCsv } from '../lib/payloads.ts';
@@ -31,6 +31,7 @@ await runMain('loadtest-sweep', async () => {
   const s = loadSettings(process.argv.slice(2));
   const mode = s.SWEEP_MODE === 'auto' ? (dockerWorks() ? 'docker' : 'process') : s.SWEEP_MODE;
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0] ?? 0;
   const outDir = path.join(s.SWEEP_OUT_DIR, startedAt.toISOString().replace(/[:.]/g, '-'));
   const thresholds = { p95Ms: s.SWEEP_P95_MS, maxErrorRate: s.SWEEP_MAX_ERROR_RATE };
   const staircase = {
@@ -104,7 +105,12 @@ await runMain('loadtest-sweep', async () => {
   const result: SweepResult = {
     mode,
     startedAt: startedAt.toISOString(),
-    host: { cpus: cpus().length, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
+    host: {
+      cpus: cpus().length,
+      memoryMb: Math.round(totalmem() / 1024 / 1024),
+      node: process.version,
+      loadAvg: [loadAtStart, loadavg()[0] ?? 0],
+    },
     generator,
     thresholds,
     limitations,

@@ -87,6 +87,14 @@ export function analysis(result: SweepResult): string[] {
         `(scaling efficiency ${(e * 100).toFixed(0)} %).${caveat}`,
     );
   }
+  const busy = result.host.loadAvg && Math.max(...result.host.loadAvg) > result.host.cpus;
+  if (busy && result.host.loadAvg) {
+    lines.push(
+      `The host was busy with other work: load average ${result.host.loadAvg.map((x) => x.toFixed(1)).join(' → ')} ` +
+        `on ${result.host.cpus} cores (start → end of the sweep). The replicas got only part of the CPU, so these ` +
+        'figures understate what they can do and vary from run to run; rerun on a quiet host to compare configurations.',
+    );
+  }
   if (result.mode === 'process') {
     lines.push(
       `Process mode: replicas and the load generator share this host's ${result.host.cpus} cores, so beyond ` +
@@ -128,7 +136,10 @@ function stepsTable(r: ConfigResult, result: SweepResult): string {
 function header(result: SweepResult): string[] {
   return [
     `Mode: **${result.mode}**${result.mode === 'process' ? ' (no Docker engine: replicas ran as local processes)' : ''}. ` +
-      `Started ${result.startedAt} on ${result.host.cpus} cores, ${formatMemory(result.host.memoryMb)}, Node ${result.host.node}.`,
+      `Started ${result.startedAt} on ${result.host.cpus} cores, ${formatMemory(result.host.memoryMb)}, Node ${result.host.node}` +
+      (result.host.loadAvg
+        ? `, load average ${result.host.loadAvg.map((x) => x.toFixed(1)).join(' → ')}.`
+        : '.'),
     `Load generator: ${result.generator}. A step holds when p95 ≤ ${result.thresholds.p95Ms} ms, errors ≤ ` +
       `${(result.thresholds.maxErrorRate * 100).toFixed(2)} % and ≥ 95 % of the offered rate is served.`,
   ];

@@ -48,7 +48,8 @@ export interface ConfigResult {
 export interface SweepResult {
   mode: 'docker' | 'process';
   startedAt: string;
-  host: { cpus: number; memoryMb: number; node: string };
+  /** loadAvg: the 1-minute load average when the sweep started and ended (other work on the host). */
+  host: { cpus: number; memoryMb: number; node: string; loadAvg?: [number, number] };
   generator: string;
   thresholds: { p95Ms: number; maxErrorRate: number };
   /** What this mode could not enforce or measure, said plainly in the report. */
