@@ -83,6 +83,16 @@ test('the knee, its cause and the scaling efficiency come from the recorded k6 s
     text,
     /2 replicas reach 2\.00× the single replica with the same limits \(scaling efficiency 100 %\)/,
   );
+  assert.doesNotMatch(text, /host was busy/);
+});
+
+test('a sweep on a busy host says its figures understate the replicas', async () => {
+  const result = await recordedSweep();
+  result.host.loadAvg = [12.4, 9.1];
+  assert.match(
+    analysis(result).join('\n'),
+    /host was busy with other work: load average 12\.4 → 9\.1 on 8 cores/,
+  );
 });
 
 test('the report has the table, the analysis and three SVG charts, and agrees with results.json', async () => {
