@@ -5,8 +5,11 @@ export {
   downloadTree,
   fileUri,
   joinArtifactPath,
+  LocalArtifactRepository,
   localPathFromUri,
+  ProxyArtifactRepository,
   parseS3Uri,
+  S3ArtifactRepository,
   uploadDirectory,
 } from './artifacts/index.ts';
 export { BATCH_LIMITS, chunkBatch, VALUE_LIMITS } from './batch.ts';
