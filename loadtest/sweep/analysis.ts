@@ -47,12 +47,18 @@ export interface ConfigFigures {
   oomKills: number;
 }
 
-function bottleneck(r: ConfigResult, at: StepResult | undefined, hostCpus: number): [Limit, string] {
+function bottleneck(
+  r: ConfigResult,
+  at: StepResult | undefined,
+  hostCpus: number,
+  limitsEnforced: boolean,
+): [Limit, string] {
   const oom = r.replicas.filter((x) => x.oomKilled).length;
   const restarts = r.replicas.reduce((a, x) => a + x.restarts, 0);
   if (oom || restarts) return ['memory', `${oom} OOM kill(s), ${restarts} restart(s) under load`];
   const peakMem = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
-  if (peakMem >= 0.9 * r.config.memoryMb) {
+  // Without enforced limits (process mode) a replica above its nominal limit just keeps running.
+  if (limitsEnforced && peakMem >= 0.9 * r.config.memoryMb) {
     return ['memory', `peak memory ${Math.round(peakMem)} MB of the ${r.config.memoryMb} MB limit`];
   }
   if (!at) return ['not reached', 'every step held the thresholds: raise SWEEP_MAX_RATE to find the knee'];
@@ -81,7 +87,12 @@ function bottleneck(r: ConfigResult, at: StepResult | undefined, hostCpus: numbe
   ];
 }
 
-export function configFigures(r: ConfigResult, t: Thresholds, hostCpus: number): ConfigFigures {
+export function configFigures(
+  r: ConfigResult,
+  t: Thresholds,
+  hostCpus: number,
+  limitsEnforced = true,
+): ConfigFigures {
   const peakCpuPercent = Math.max(0, ...r.replicas.map((x) => x.peakCpuPercent));
   const peakMemoryMb = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
   const restarts = r.replicas.reduce((a, x) => a + x.restarts, 0);
@@ -100,7 +111,12 @@ export function configFigures(r: ConfigResult, t: Thresholds, hostCpus: number):
   let best: StepResult | undefined;
   for (const s of r.steps) if (stepHolds(s, t) && (!best || s.achievedRate > best.achievedRate)) best = s;
   const knee = r.steps.find((s) => !stepHolds(s, t));
-  const [limit, limitDetail] = bottleneck(r, knee, hostCpus);
+  const [limit, detail] = bottleneck(r, knee, hostCpus, limitsEnforced);
+  const peakMem = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
+  const limitDetail =
+    !limitsEnforced && peakMem > r.config.memoryMb
+      ? `${detail}; peak memory ${Math.round(peakMem)} MB would exceed the ${r.config.memoryMb} MB limit (not enforced here)`
+      : detail;
   return {
     sustainedRps: best?.achievedRate ?? 0,
     ...(best ? { best } : {}),

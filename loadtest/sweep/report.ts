@@ -29,7 +29,7 @@ export interface TableRow {
 export function tableRows(result: SweepResult): TableRow[] {
   const eff = scalingEfficiency(result);
   return result.configs.map((r) => {
-    const f = configFigures(r, result.thresholds, result.host.cpus);
+    const f = configFigures(r, result.thresholds, result.host.cpus, result.mode === 'docker');
     const e = eff.get(r);
     return {
       configuration: configLabel(r.config),
@@ -53,7 +53,10 @@ export function tableRows(result: SweepResult): TableRow[] {
 }
 
 function figuresOf(result: SweepResult): Array<[ConfigResult, ConfigFigures]> {
-  return result.configs.map((r) => [r, configFigures(r, result.thresholds, result.host.cpus)]);
+  return result.configs.map((r) => [
+    r,
+    configFigures(r, result.thresholds, result.host.cpus, result.mode === 'docker'),
+  ]);
 }
 
 /** The generated analysis: the knee and its cause per configuration, then how the replicas scale. */
@@ -66,9 +69,11 @@ export function analysis(result: SweepResult): string[] {
       lines.push(`**${name}** could not be measured: ${f.limitDetail}.`);
       continue;
     }
-    const knee = f.knee
-      ? `the knee lies between ${int(f.best?.offeredRate ?? 0)} and ${int(f.knee.offeredRate)} req/s offered (${f.kneeReason})`
-      : 'no knee was reached';
+    const knee = !f.knee
+      ? 'no knee was reached'
+      : f.best
+        ? `the knee lies between ${int(f.best.offeredRate)} and ${int(f.knee.offeredRate)} req/s offered (${f.kneeReason})`
+        : `even the lowest step, ${int(f.knee.offeredRate)} req/s offered, failed (${f.kneeReason})`;
     lines.push(
       `**${name}** sustains ${int(f.sustainedRps)} req/s; ${knee}. Limited by: ${f.limit} — ${f.limitDetail}.`,
     );

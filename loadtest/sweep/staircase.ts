@@ -37,5 +37,16 @@ export async function climb(
     onStep(step);
     if (!stepHolds(step, t)) break;
   }
+  // Even the first step failed: step down (up to 4 times) until a rate holds, so the sustained rate is
+  // measured rather than reported as zero.
+  const first = steps[0];
+  if (steps.length === 1 && first && !stepHolds(first, t)) {
+    for (let i = 1, rate = first.offeredRate / s.growth; i <= 4; i++, rate /= s.growth) {
+      const step = await runStep(Math.round(rate));
+      steps.unshift(step);
+      onStep(step, 'below the start rate');
+      if (stepHolds(step, t)) break;
+    }
+  }
   return steps;
 }

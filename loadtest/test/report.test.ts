@@ -126,3 +126,18 @@ test('the report has the table, the analysis and three SVG charts, and agrees wi
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('in process mode a nominal memory limit is reported as exceeded, not as the cause', async () => {
+  const result = await recordedSweep();
+  result.mode = 'process';
+  const [one] = result.configs;
+  if (!one) throw new Error('no configuration');
+  one.config.memoryMb = 64;
+  const text = analysis(result).join('\n');
+  assert.match(
+    text,
+    /Limited by: CPU-bound — .*peak memory 78 MB would exceed the 64 MB limit \(not enforced here\)/,
+  );
+  result.mode = 'docker';
+  assert.match(analysis(result).join('\n'), /Limited by: memory — peak memory 78 MB of the 64 MB limit/);
+});

@@ -55,3 +55,11 @@ test('one noisy step is run again and the climb goes on when the rerun holds', a
     ],
   );
 });
+
+test('when even the first step fails the climb steps down until a rate holds', async () => {
+  const steps = await climb({ ...s, startRate: 800 }, t, async (rate) => step(rate, rate > 200 ? 50 : 2));
+  assert.deepEqual(
+    steps.map((x) => x.offeredRate),
+    [200, 400, 800],
+  );
+});
