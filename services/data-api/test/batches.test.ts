@@ -28,6 +28,15 @@ test('the first call serves batch 1, and the same batch again until MIN_UPDATE_T
   assert.notDeepEqual(second.body.data, first.body.data);
 });
 
+test('HEAD /data does not advance the group', async (t) => {
+  const clock = manualClock();
+  const app = await testApp({ now: clock.now, minUpdateTime: 5 });
+  t.after(() => app.close());
+  assert.equal((await app.inject({ method: 'HEAD', url: '/data?group_number=1' })).statusCode, 404);
+  clock.advance(5);
+  assert.equal((await getData(app, 1)).body.batch_number, 1, 'a served HEAD would make this batch 2');
+});
+
 test('rows keep CSV column order, numbers as numbers and the wilderness name as a string', async (t) => {
   const app = await testApp();
   t.after(() => app.close());

@@ -9,6 +9,8 @@ export function dataRoute(app: ZodApp, service: DataService): void {
   app.get(
     '/data',
     {
+      // These GETs change state (the workshop's API); a HEAD must not advance or reset a group.
+      exposeHeadRoute: false,
       schema: {
         summary: 'The current batch of a group',
         description:

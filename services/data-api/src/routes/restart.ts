@@ -6,6 +6,8 @@ export function restartRoute(app: ZodApp, service: DataService): void {
   app.get(
     '/restart_data_generation',
     {
+      // These GETs change state (the workshop's API); a HEAD must not advance or reset a group.
+      exposeHeadRoute: false,
       schema: {
         summary: 'Start a group again from batch 1',
         description: 'GET, as in the workshop API, so existing clients keep working.',
