@@ -310,10 +310,20 @@ export class LocalBackend extends BackendBase {
       if (existing === undefined) await writeAtomic(file, p.value);
     }
     for (const t of chunk.tags) await writeAtomic(path.join(dir, 'tags', t.key), t.value);
+    const byKey = new Map<string, string[]>();
     for (const m of chunk.metrics) {
-      const file = path.join(dir, 'metrics', m.key);
+      const lines = byKey.get(m.key) ?? [];
+      lines.push(`${m.timestamp} ${m.value} ${m.step}`);
+      byKey.set(m.key, lines);
+    }
+    for (const [key, lines] of byKey) {
+      const file = path.join(dir, 'metrics', key);
+      // Identical points are skipped (as the SQL store does), so a retried batch leaves no duplicates.
+      const existing = new Set(((await readText(file)) ?? '').split('\n'));
+      const fresh = lines.filter((l) => !existing.has(l));
+      if (fresh.length === 0) continue;
       await mkdir(path.dirname(file), { recursive: true });
-      await appendFile(file, `${m.timestamp} ${m.value} ${m.step}\n`);
+      await appendFile(file, `${fresh.join('\n')}\n`);
     }
     if (chunk.tags.some((t) => t.key === 'mlflow.runName')) {
       const name = chunk.tags.find((t) => t.key === 'mlflow.runName')!.value;
