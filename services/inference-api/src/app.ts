@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ModelManager } from './model/model-manager.ts';
 import { registerGracefulClose } from './plugins/graceful.ts';
 import { Metrics, registerMetrics } from './plugins/metrics.ts';
-import { registerShedding } from './plugins/shedding.ts';
+import { createShedding } from './plugins/shedding.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mlflowRoutes } from './routes/mlflow.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -29,6 +29,7 @@ export type App = ZodApp & { metrics: Metrics; inflight: () => number };
 /** Builds the inference API around an injected model manager; tests use app.inject on it. */
 export async function buildApp(options: AppOptions): Promise<App> {
   const metrics = options.metrics ?? new Metrics();
+  const shedding = createShedding({ maxInflight: options.maxInflight, metrics });
   const app = await createServiceApp({
     title: 'covertype inference API',
     version: SERVICE_VERSION,
@@ -38,13 +39,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     fastify: {
       bodyLimit: options.bodyLimit,
       logController: new LogController({ disableRequestLogging: !options.logRequests }),
-      // A client that stalls mid-request must not hold a slot for ever.
-      requestTimeout: 30_000,
       return503OnClosing: true,
+      serverFactory: shedding.serverFactory,
     },
   });
   // JSON only (text/csv on /invocations): anything else is 415, not a string the routes must reject.
   app.removeContentTypeParser('text/plain');
+  // A child logger per request costs CPU on every request; bind the request id only when logging requests.
+  if (!options.logRequests) app.setChildLoggerFactory((logger) => logger);
   registerGracefulClose(app);
   registerMetrics(app, metrics);
   options.manager
@@ -55,7 +57,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     })
     .on('refused', () => metrics.reloads.inc({ result: 'refused' }));
   if (options.manager.current) metrics.setModel(options.manager.current);
-  const shedding = registerShedding(app, { maxInflight: options.maxInflight, metrics });
 
   const { manager, maxBatch } = options;
   predictRoutes(app, { manager, maxBatch });

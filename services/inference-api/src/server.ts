@@ -1,11 +1,11 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { createMlflow, loadMlflowConfig } from '@covertype/mlflow';
 import { createLogger, listenWithShutdown, runMain } from '@covertype/service-kit';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
-import { MlflowModelSource } from './model/mlflow-source.ts';
 import { ModelManager } from './model/model-manager.ts';
+import { localPath } from './model/model-source.ts';
+import { RoutingModelSource } from './model/source-for.ts';
 
 const NAME = 'inference-api';
 
@@ -50,11 +50,9 @@ async function primary(workers: number): Promise<void> {
 async function worker(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(NAME, config.LOG_LEVEL);
-  const mlflow = createMlflow(loadMlflowConfig(), {
-    onRetry: (info) => logger.warn(info, 'mlflow request failed; retrying'),
-  });
+  const source = new RoutingModelSource(config.MODEL_CACHE_DIR, process.env, logger);
   const manager = new ModelManager({
-    source: new MlflowModelSource(mlflow, config.MODEL_CACHE_DIR),
+    source,
     uri: config.MODEL_URI,
     cacheDir: config.MODEL_CACHE_DIR,
     logger,
@@ -74,6 +72,13 @@ async function worker(): Promise<void> {
   });
   // Listen at once: /healthz answers while the model loads, /readyz says when it is ready.
   void manager.start();
+  // The registry client loads in the background (a local MODEL_URI needs none); wrong MLflow settings stop the process.
+  if (localPath(config.MODEL_URI) === undefined) {
+    source.mlflow().catch((err: Error) => {
+      process.stderr.write(`${NAME}: ${err.message}\n`);
+      process.exit(1);
+    });
+  }
   await listenWithShutdown({
     app,
     logger,

@@ -1,12 +1,6 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { errorBody } from '@covertype/service-kit';
-import type { FastifyInstance } from 'fastify';
 import type { Metrics } from './metrics.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    inflight: boolean;
-  }
-}
 
 /** Probes and metrics keep answering under overload, or an orchestrator would restart a busy pod. */
 const EXEMPT = new Set([
@@ -19,50 +13,68 @@ const EXEMPT = new Set([
   '/v2/health/ready',
 ]);
 
+export interface Shedding {
+  inflight: () => number;
+  /** Builds the HTTP server for Fastify's serverFactory option. */
+  serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => http.Server;
+}
+
 /**
- * Bounded concurrency: beyond maxInflight requests in flight the API answers 503 with Retry-After
- * at once, so accepted requests keep a bounded latency and memory stays flat under overload.
+ * Bounded concurrency: beyond maxInflight requests in flight the server answers 503 with
+ * Retry-After at once. The refusal happens in the raw HTTP handler, before Fastify routes or
+ * parses anything, so refusing costs a fraction of serving and the process keeps up with
+ * arrivals well above its capacity: accepted requests keep a bounded latency, memory stays flat.
  */
-export function registerShedding(
-  app: FastifyInstance,
-  options: { maxInflight: number; retryAfterSeconds?: number; metrics: Metrics },
-): { inflight: () => number } {
+export function createShedding(options: {
+  maxInflight: number;
+  retryAfterSeconds?: number;
+  metrics: Metrics;
+}): Shedding {
   const { maxInflight, metrics } = options;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
-  const body = JSON.stringify(
-    errorBody(
-      503,
-      `the server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfter} s`,
+  const body = Buffer.from(
+    JSON.stringify(
+      errorBody(
+        503,
+        `the server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfter} s`,
+      ),
     ),
   );
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(body.length),
+    'retry-after': retryAfter,
+  };
   let inflight = 0;
-  const leave = (request: { inflight: boolean }) => {
-    if (!request.inflight) return;
-    request.inflight = false;
+  function leave(this: ServerResponse) {
     inflight--;
     metrics.inflight.dec();
+  }
+  const isExempt = (url: string | undefined) => {
+    const q = url?.indexOf('?') ?? -1;
+    return EXEMPT.has(q >= 0 ? url!.slice(0, q) : (url ?? ''));
   };
 
-  app.decorateRequest('inflight', false);
-  app.addHook('onRequest', (request, reply, done) => {
-    if (EXEMPT.has(request.routeOptions.url ?? '')) return done();
-    if (inflight >= maxInflight) {
-      metrics.shed.inc();
-      reply.code(503).header('retry-after', retryAfter).type('application/json').send(body);
-      return;
-    }
-    inflight++;
-    metrics.inflight.inc();
-    request.inflight = true;
-    done();
-  });
-  app.addHook('onResponse', (request, _reply, done) => {
-    leave(request);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    leave(request);
-    done();
-  });
-  return { inflight: () => inflight };
+  return {
+    inflight: () => inflight,
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (isExempt(req.url)) return handler(req, res);
+        if (inflight >= maxInflight) {
+          metrics.shed.inc();
+          res.writeHead(503, headers);
+          res.end(body);
+          return;
+        }
+        inflight++;
+        metrics.inflight.inc();
+        res.once('close', leave);
+        handler(req, res);
+      });
+      // Fastify leaves these to the factory.
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = 30_000;
+      return server;
+    },
+  };
 }

@@ -1,0 +1,350 @@
+/**
+ * `pnpm bench`: the inference API's figures in one run. The server is pinned to CPU 1 and this
+ * process (the load generator) to CPU 0. Throughput runs are interleaved with an empty Fastify
+ * route (same JSON body) and repeated; the medians are reported. Settings (env): BENCH_DURATION
+ * (s per run, default 10), BENCH_REPEATS (3), BENCH_MODEL_DIR (an MLflow model folder to serve
+ * instead of the trained bench model).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CovertypeRow, checkRecord } from '@covertype/schema';
+import { dataFile, freePort } from '@covertype/testkit';
+import {
+  encodeLabels,
+  encodeRows,
+  exportOnnx,
+  fitGradientBoosting,
+  modelStats,
+} from '@covertype/tree-ensemble';
+import autocannon from 'autocannon';
+import { openLoop } from './open-loop.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = path.resolve(here, '..');
+const resultsDir = path.join(pkg, 'bench/results');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
+const CLIENT_CPU = process.env.BENCH_CLIENT_CPU ?? '0';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const canPin = (() => {
+  try {
+    execFileSync('taskset', ['-cp', CLIENT_CPU, String(process.pid)], { stdio: 'ignore' });
+    return os.cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+function loadRows(limit: number, skip = 0): CovertypeRow[] {
+  const lines = readFileSync(dataFile('covertype.csv'), 'utf8').split('\n');
+  const rows: CovertypeRow[] = [];
+  for (let i = 1 + skip; i < lines.length && rows.length < limit; i++) {
+    const check = lines[i] ? checkRecord(lines[i]!.split(',')) : undefined;
+    if (check?.ok) rows.push(check.row);
+  }
+  return rows;
+}
+const features = (r: CovertypeRow) => {
+  const { Cover_Type: _, ...f } = r;
+  return f;
+};
+
+/** The bench model: gradient boosting, 20 rounds × 7 classes, 31 leaves, on 20,000 rows (cached). */
+async function benchModel(): Promise<{ dir: string; stats: Record<string, number | string> }> {
+  if (process.env.BENCH_MODEL_DIR)
+    return { dir: path.resolve(process.env.BENCH_MODEL_DIR), stats: { source: 'BENCH_MODEL_DIR' } };
+  const dir = path.join(os.tmpdir(), 'covertype-bench-model-v1', 'covertype');
+  const statsFile = path.join(dir, 'stats.json');
+  if (!existsSync(statsFile)) {
+    const rows = loadRows(20_000);
+    const model = fitGradientBoosting(encodeRows(rows), encodeLabels(rows), { rounds: 20, seed: 1 });
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'model.onnx'), exportOnnx(model));
+    await writeFile(
+      path.join(dir, 'MLmodel'),
+      'artifact_path: model\nflavors:\n  onnx:\n    data: model.onnx\n  python_function:\n    data: model.onnx\n    loader_module: mlflow.onnx\n',
+    );
+    await writeFile(
+      statsFile,
+      JSON.stringify({ family: 'gradient-boosting', rounds: 20, maxLeaves: 31, ...modelStats(model) }),
+    );
+  }
+  return { dir, stats: JSON.parse(readFileSync(statsFile, 'utf8')) };
+}
+
+// Servers still running when the benchmark fails are stopped with it.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+async function startServer(
+  entry: string,
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<Server & { readyMs: number }> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', entry];
+  const cmd = canPin ? 'taskset' : process.execPath;
+  const argv = canPin ? ['-c', SERVER_CPU, process.execPath, ...args] : args;
+  const started = performance.now();
+  const child = spawn(cmd, argv, {
+    detached: false,
+    cwd: pkg,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  await waitReady(`http://127.0.0.1:${port}${readyPath}`, child);
+  const readyMs = performance.now() - started;
+  return {
+    child,
+    port,
+    readyMs,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+async function cannon(port: number, urlPath: string, body: string, connections: number, seconds: number) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${urlPath}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function main() {
+  if (!canPin) console.warn('taskset or a second CPU is missing: server and load generator are not pinned');
+  const { dir, stats } = await benchModel();
+  const rows = loadRows(256, 60_000).map(features);
+  const single = JSON.stringify(rows[0]);
+  const batch = JSON.stringify({ rows });
+  const cacheDir = path.join(os.tmpdir(), 'covertype-bench-cache');
+  const serverEnv = {
+    MODEL_URI: dir,
+    MODEL_CACHE_DIR: cacheDir,
+    MODEL_POLL_SECONDS: '0',
+    LOG_LEVEL: 'warn',
+    MLFLOW_TRACKING_URI: `file:${path.join(os.tmpdir(), 'covertype-bench-mlruns')}`,
+  };
+
+  const baseline = await startServer(path.join(here, 'baseline-server.ts'), {}, '/healthz');
+  const api = await startServer(path.join(pkg, 'src/server.ts'), serverEnv, '/readyz');
+  // Warm both (JIT, onnxruntime arenas).
+  await cannon(baseline.port, '/predict', single, 64, 2);
+  await cannon(api.port, '/predict', single, 64, 2);
+  await cannon(api.port, '/predict/batch', batch, 4, 2);
+
+  const runs = {
+    baseline: [] as number[],
+    predict: [] as number[],
+    predictP99: [] as number[],
+    batch: [] as number[],
+  };
+  for (let r = 0; r < REPEATS; r++) {
+    const b = await cannon(baseline.port, '/predict', single, 64, DURATION);
+    const p = await cannon(api.port, '/predict', single, 64, DURATION);
+    const bt = await cannon(api.port, '/predict/batch', batch, 4, DURATION);
+    if (p.non2xx || p.errors || bt.non2xx || bt.errors)
+      throw new Error(`failed requests: ${JSON.stringify({ p, bt })}`);
+    runs.baseline.push(b.rps);
+    runs.predict.push(p.rps);
+    runs.predictP99.push(p.p99);
+    runs.batch.push(bt.rps * rows.length);
+    console.log(
+      `run ${r + 1}/${REPEATS}: baseline ${b.rps} req/s, /predict ${p.rps} req/s, batch ${bt.rps * rows.length} rows/s`,
+    );
+  }
+  await baseline.stop();
+  const maxRps = median(runs.predict);
+
+  const half = await openLoop({
+    host: '127.0.0.1',
+    port: api.port,
+    path: '/predict',
+    body: single,
+    rate: Math.round(maxRps / 2),
+    durationMs: DURATION * 1000,
+    maxConnections: 256,
+  });
+  console.log(`constant ${Math.round(maxRps / 2)}/s: p99 ${half.accepted.p99} ms`, half.statuses);
+  const overload = await openLoop({
+    host: '127.0.0.1',
+    port: api.port,
+    path: '/predict',
+    body: single,
+    rate: Math.round(maxRps * 2),
+    durationMs: DURATION * 1000,
+    maxConnections: 1024,
+    drainMs: 10_000,
+  });
+  console.log(
+    `overload ${Math.round(maxRps * 2)}/s:`,
+    overload.statuses,
+    'accepted p99',
+    overload.accepted.p99,
+  );
+  const alive = await fetch(`http://127.0.0.1:${api.port}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+  const rss = rssMb(api.child.pid!);
+  await api.stop();
+
+  // Cold start: process start → /readyz 200, model folder local (no download).
+  const cold: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await startServer(path.join(pkg, 'src/server.ts'), serverEnv, '/readyz');
+    cold.push(s.readyMs);
+    await s.stop();
+  }
+
+  const onlyOkOr503 = Object.keys(overload.statuses).every((s) => s === '200' || s === '503');
+  const figures = {
+    baselineRps: median(runs.baseline),
+    predictRps: maxRps,
+    ratio: Math.round((maxRps / median(runs.baseline)) * 100) / 100,
+    predictP99ClosedLoopMs: median(runs.predictP99),
+    halfRateRps: Math.round(maxRps / 2),
+    halfRateP99Ms: half.accepted.p99,
+    halfRateErrors:
+      half.errors +
+      Object.entries(half.statuses)
+        .filter(([s]) => s !== '200')
+        .reduce((a, [, n]) => a + n, 0),
+    batchRowsPerSecond: median(runs.batch),
+    overloadRate: Math.round(maxRps * 2),
+    overloadAcceptedP99Ms: overload.accepted.p99,
+    overloadStatuses: overload.statuses,
+    overloadErrors: overload.errors,
+    overloadAlive: alive,
+    rssAfterMb: rss,
+    coldStartMs: Math.round(median(cold)),
+  };
+  const checks = [
+    [
+      'single-row /predict, 64 connections',
+      `${figures.predictRps} req/s`,
+      '≥ 7,000 req/s',
+      figures.predictRps >= 7000,
+    ],
+    [
+      '/predict ÷ empty Fastify route',
+      `${figures.ratio} (${figures.predictRps} / ${figures.baselineRps})`,
+      '≥ 0.6',
+      figures.ratio >= 0.6,
+    ],
+    [
+      `p99 at constant ${figures.halfRateRps}/s (½ max)`,
+      `${figures.halfRateP99Ms} ms`,
+      '≤ 5 ms',
+      figures.halfRateP99Ms <= 5 && figures.halfRateErrors === 0,
+    ],
+    [
+      '/predict/batch, 256 rows',
+      `${figures.batchRowsPerSecond} rows/s`,
+      '≥ 200,000 rows/s',
+      figures.batchRowsPerSecond >= 200_000,
+    ],
+    [
+      `2× overload (${figures.overloadRate}/s): accepted p99`,
+      `${figures.overloadAcceptedP99Ms} ms; ${JSON.stringify(figures.overloadStatuses)}; errors ${figures.overloadErrors}`,
+      '≤ 50 ms, only 503 refused, alive',
+      figures.overloadAcceptedP99Ms <= 50 && onlyOkOr503 && figures.overloadErrors === 0 && alive,
+    ],
+    ['RSS after the run', `${figures.rssAfterMb} MB`, '≤ 150 MB', figures.rssAfterMb <= 150],
+    [
+      'cold start (start → ready, local model)',
+      `${figures.coldStartMs} ms`,
+      '≤ 1,500 ms',
+      figures.coldStartMs <= 1500,
+    ],
+  ] as const;
+
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    pinned: canPin ? { server: SERVER_CPU, client: CLIENT_CPU } : false,
+    durationSeconds: DURATION,
+    repeats: REPEATS,
+    model: stats,
+    runs,
+    coldStartRunsMs: cold.map(Math.round),
+    halfRate: half,
+    overload,
+  };
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(
+    path.join(resultsDir, 'inference.json'),
+    `${JSON.stringify({ figures, checks, meta }, null, 2)}\n`,
+  );
+  const md = [
+    '# Inference API benchmark',
+    '',
+    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
+    '',
+    '| figure | measured | target | ok |',
+    '| --- | --- | --- | --- |',
+    ...checks.map(
+      ([name, value, target, ok]) => `| ${name} | ${value} | ${target} | ${ok ? 'yes' : '**no**'} |`,
+    ),
+    '',
+  ].join('\n');
+  await writeFile(path.join(resultsDir, 'inference.md'), md);
+  console.log(`\n${md}`);
+  console.table(checks.map(([figure, measured, target, ok]) => ({ figure, measured, target, ok })));
+}
+
+await main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
