@@ -21,6 +21,9 @@ interface Split {
   feature: number;
   bin: number;
   missingLeft: boolean;
+  /** Gradient and hessian sums of the left child (from the split scan). */
+  gl: number;
+  hl: number;
 }
 
 interface GrowNode {
@@ -191,7 +194,7 @@ export class HistTreeGrower {
             if (gain > bestGain) {
               bestGain = gain;
               // With no missing values in the node, unseen NaN follows the larger child.
-              best = { gain, feature: f, bin: b, missingLeft: mc === 0 && cl >= cr };
+              best = { gain, feature: f, bin: b, missingLeft: mc === 0 && cl >= cr, gl, hl };
             }
           }
         }
@@ -212,7 +215,7 @@ export class HistTreeGrower {
             const gain = (gl2 * gl2) / (hl2 + l2) + (gr * gr) / (hr + l2) - parent;
             if (gain > bestGain) {
               bestGain = gain;
-              best = { gain, feature: f, bin: b, missingLeft: true };
+              best = { gain, feature: f, bin: b, missingLeft: true, gl: gl2, hl: hl2 };
             }
           }
         }
@@ -250,13 +253,8 @@ export class HistTreeGrower {
       }
     }
     const mid = i;
-    let gl = 0;
-    let hl = 0;
-    for (let k = node.start; k < mid; k++) {
-      const r = index[k]!;
-      gl += grad[r]!;
-      hl += hess[r]!;
-    }
+    const gl = s.gl;
+    const hl = s.hl;
     const depth = node.depth + 1;
     const left: GrowNode = {
       id: lid,
