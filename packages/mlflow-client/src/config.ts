@@ -11,7 +11,10 @@ export const MlflowEnvSchema = z.object({
   MLFLOW_TRACKING_USERNAME: z.string().optional(),
   MLFLOW_TRACKING_PASSWORD: z.string().optional(),
   MLFLOW_TRACKING_TOKEN: z.string().optional(),
-  MLFLOW_S3_ENDPOINT_URL: z.url({ message: 'expected an http(s) URL such as http://minio:9000' }).optional(),
+  MLFLOW_S3_ENDPOINT_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+/, 'expected an http(s) URL such as http://minio:9000')
+    .optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().default('us-east-1'),
@@ -83,7 +86,10 @@ export function loadMlflowConfig(env: NodeJS.ProcessEnv = process.env): MlflowCo
   }
   const e = parsed.data;
   const uri = e.MLFLOW_TRACKING_URI;
-  if (!/^(https?:|file:)/.test(uri) && /^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) {
+  const otherScheme =
+    /^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^(https?:|file:)/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri);
+  // `databricks` (no scheme) is MLflow's Databricks target, not a folder name.
+  if (otherScheme || uri === 'databricks') {
     throw new MlflowConfigError(
       `invalid MLflow configuration: MLFLOW_TRACKING_URI=${JSON.stringify(uri)}: expected http(s)://host:port, file:./dir or a directory path`,
     );

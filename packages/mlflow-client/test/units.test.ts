@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import YAML from 'yaml';
+import {
+  ArtifactError,
+  authHeader,
+  backoffDelay,
+  chunkBatch,
+  createMlflow,
+  loadMlflowConfig,
+  MlflowConfigError,
+  ModelUriError,
+  onnxPathOf,
+  readMlmodel,
+  resolveModelUri,
+  writeOnnxModelDir,
+} from '../src/index.ts';
+import { fakeOnnxModel } from './helpers/index.ts';
+
+describe('loadMlflowConfig', () => {
+  it('defaults to the local directory store with MLflow client defaults', () => {
+    const c = loadMlflowConfig({});
+    assert.equal(c.trackingUri, 'file:./mlruns');
+    assert.deepEqual([c.timeoutMs, c.maxRetries], [120_000, 5]);
+    assert.deepEqual(c.auth, { type: 'none' });
+    assert.equal(c.s3.checksums, 'WHEN_SUPPORTED', 'plain AWS keeps the SDK default');
+  });
+  it('uses WHEN_REQUIRED checksums with a custom S3 endpoint, unless told otherwise', () => {
+    assert.equal(
+      loadMlflowConfig({ MLFLOW_S3_ENDPOINT_URL: 'http://minio:9000' }).s3.checksums,
+      'WHEN_REQUIRED',
+    );
+    assert.equal(
+      loadMlflowConfig({ MLFLOW_S3_ENDPOINT_URL: 'http://minio:9000', MLFLOW_S3_CHECKSUMS: 'WHEN_SUPPORTED' })
+        .s3.checksums,
+      'WHEN_SUPPORTED',
+    );
+  });
+  it('prefers basic auth over a token, as MLflow does', () => {
+    const both = loadMlflowConfig({
+      MLFLOW_TRACKING_USERNAME: 'u',
+      MLFLOW_TRACKING_PASSWORD: 'p',
+      MLFLOW_TRACKING_TOKEN: 't',
+    });
+    assert.equal(authHeader(both.auth), `Basic ${Buffer.from('u:p').toString('base64')}`);
+    assert.equal(authHeader(loadMlflowConfig({ MLFLOW_TRACKING_TOKEN: 't' }).auth), 'Bearer t');
+  });
+  it('names the variable, the value and what was expected', () => {
+    assert.throws(
+      () => loadMlflowConfig({ MLFLOW_HTTP_REQUEST_MAX_RETRIES: 'many' }),
+      (err) => err instanceof MlflowConfigError && /MLFLOW_HTTP_REQUEST_MAX_RETRIES="many"/.test(err.message),
+    );
+    assert.throws(
+      () => loadMlflowConfig({ MLFLOW_TRACKING_URI: 'databricks' }),
+      /databricks|MLFLOW_TRACKING_URI/,
+    );
+    assert.throws(
+      () => loadMlflowConfig({ MLFLOW_TRACKING_URI: 'postgresql://db/mlflow' }),
+      /MLFLOW_TRACKING_URI="postgresql:\/\/db\/mlflow": expected http\(s\):\/\/host:port, file:\.\/dir or a directory path/,
+    );
+    assert.throws(
+      () => loadMlflowConfig({ MLFLOW_S3_ENDPOINT_URL: 'minio:9000' }),
+      /MLFLOW_S3_ENDPOINT_URL="minio:9000"/,
+    );
+  });
+});
+
+describe('backoff and batches', () => {
+  it('grows exponentially with jitter and honours Retry-After', () => {
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const d = backoffDelay(100, attempt);
+      assert.ok(
+        d >= 100 * 2 ** (attempt - 1) && d <= 2 * 100 * 2 ** (attempt - 1),
+        `attempt ${attempt}: ${d}`,
+      );
+    }
+    assert.equal(backoffDelay(100, 1, 3), 3000);
+    assert.equal(backoffDelay(100, 30), 60_000, 'capped');
+  });
+  it('splits into ≤100 metrics, ≤100 params, ≤100 tags per request and maps non-finite values', () => {
+    const chunks = chunkBatch({
+      metrics: [
+        ...Array.from({ length: 205 }, (_, i) => ({ key: 'm', value: i, step: i, timestamp: 1 })),
+        { key: 'nan', value: Number.NaN, timestamp: 1 },
+      ],
+      params: Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, i])),
+    });
+    assert.deepEqual(
+      chunks.map((c) => [c.metrics.length, c.params.length, c.tags.length]),
+      [
+        [100, 100, 0],
+        [100, 50, 0],
+        [6, 0, 0],
+      ],
+    );
+    assert.equal(chunks[2]?.metrics.at(-1)?.value, 'NaN');
+    assert.throws(() => chunkBatch({ params: { '../x': 1 } }), /invalid param key "..\/x"/);
+  });
+});
+
+describe('MLmodel', () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  const tmp = async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), 'mlmodel-'));
+    dirs.push(d);
+    return d;
+  };
+
+  it('writes what mlflow.pyfunc / mlflow.onnx expect', async () => {
+    const dir = await tmp();
+    await writeOnnxModelDir(dir, fakeOnnxModel(), { runId: 'abc', artifactPath: 'model' });
+    const text = await readFile(path.join(dir, 'MLmodel'), 'utf8');
+    // PyYAML reads YAML 1.1: the timestamp must be quoted or it becomes a datetime.
+    assert.match(text, /^utc_time_created: "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"$/m);
+    const m = YAML.parse(text);
+    assert.equal(m.flavors.python_function.loader_module, 'mlflow.onnx');
+    assert.equal(m.flavors.python_function.data, 'model.onnx');
+    assert.deepEqual(m.flavors.python_function.env, { conda: 'conda.yaml', virtualenv: 'python_env.yaml' });
+    assert.equal(m.flavors.onnx.data, 'model.onnx');
+    assert.equal(typeof m.signature.inputs, 'string', 'signature specs are JSON strings inside YAML');
+    assert.equal(JSON.parse(m.signature.inputs)[0]['tensor-spec'].dtype, 'float32');
+    assert.match(m.model_uuid, /^[0-9a-f]{32}$/);
+    assert.deepEqual(m.saved_input_example_info, {
+      artifact_path: 'input_example.json',
+      type: 'ndarray',
+      format: 'tf-serving',
+      serving_input_path: 'serving_input_example.json',
+    });
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')), {
+      inputs: fakeOnnxModel().inputExample,
+    });
+    assert.match(
+      await readFile(path.join(dir, 'requirements.txt'), 'utf8'),
+      /^mlflow==.*\nonnx==.*\nonnxruntime==/,
+    );
+    assert.equal(
+      YAML.parse(await readFile(path.join(dir, 'python_env.yaml'), 'utf8')).dependencies[0],
+      '-r requirements.txt',
+    );
+  });
+
+  it('reads an MLmodel written by Python mlflow.onnx', async () => {
+    const dir = await tmp();
+    await writeFile(
+      path.join(dir, 'MLmodel'),
+      `artifact_path: model
+flavors:
+  onnx:
+    code: null
+    data: model.onnx
+    onnx_version: 1.17.0
+    providers: [CPUExecutionProvider]
+  python_function:
+    data: model.onnx
+    env: {conda: conda.yaml, virtualenv: python_env.yaml}
+    loader_module: mlflow.onnx
+    python_version: 3.11.9
+mlflow_version: 2.22.0
+model_size_bytes: 48213
+model_uuid: 0f6c7c1de7a94c0b9b0b5c8d7e1a2b3c
+run_id: 5d9e1f0a8b7c4d3e2f1a0b9c8d7e6f5a
+signature:
+  inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 54]}, "name": "X"}]'
+  outputs: null
+  params: null
+utc_time_created: '2025-06-01 12:00:00.000000'
+`,
+    );
+    await writeFile(path.join(dir, 'model.onnx'), 'onnx-bytes');
+    const m = await readMlmodel(dir);
+    assert.equal(m.run_id, '5d9e1f0a8b7c4d3e2f1a0b9c8d7e6f5a');
+    assert.equal(await onnxPathOf(dir, m), path.join(dir, 'model.onnx'));
+  });
+
+  it('rejects a model without an onnx flavor, naming the flavors found', async () => {
+    const dir = await tmp();
+    await writeFile(path.join(dir, 'MLmodel'), 'flavors:\n  sklearn: {pickled_model: model.pkl}\n');
+    await assert.rejects(
+      onnxPathOf(dir, await readMlmodel(dir)),
+      (err) => err instanceof ArtifactError && /no 'onnx' flavor \(flavors: sklearn\)/.test(err.message),
+    );
+    await assert.rejects(readMlmodel(path.join(dir, 'nowhere')), /no MLmodel file/);
+  });
+});
+
+describe('resolveModelUri', () => {
+  it('passes storage URIs through and rejects malformed model URIs', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'uri-'));
+    try {
+      const mlflow = createMlflow(loadMlflowConfig({ MLFLOW_TRACKING_URI: `file:${dir}` }));
+      const s3 = await resolveModelUri(mlflow, 's3://bucket/models/covertype');
+      assert.equal(s3.artifactUri, 's3://bucket/models/covertype');
+      assert.equal(s3.immutable, false);
+      await assert.rejects(resolveModelUri(mlflow, 'models:/only-a-name'), ModelUriError);
+      await assert.rejects(
+        resolveModelUri(mlflow, 'models:/m/Prod'),
+        /'Prod' is neither a version number, 'latest', nor a stage/,
+      );
+      await mlflow.createRegisteredModel('m');
+      await assert.rejects(
+        resolveModelUri(mlflow, 'models:/m/Production'),
+        /no version of registered model 'm' is in stage 'Production'/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
