@@ -2,7 +2,6 @@ import { createServiceApp, type ZodApp } from '@covertype/service-kit';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelManager } from './model/model-manager.ts';
-import { registerGracefulClose } from './plugins/graceful.ts';
 import { Metrics, registerMetrics } from './plugins/metrics.ts';
 import { createShedding } from './plugins/shedding.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,7 +46,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
   // A child logger per request costs CPU on every request; bind the request id only when logging requests.
   if (!options.logRequests) app.setChildLoggerFactory((logger) => logger);
-  registerGracefulClose(app);
+  app.addHook('preClose', (done) => {
+    shedding.closing();
+    done();
+  });
   registerMetrics(app, metrics);
   options.manager
     .on('inference', (seconds, rows, model) => metrics.observeInference(seconds, rows, model))

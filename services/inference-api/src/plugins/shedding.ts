@@ -15,6 +15,12 @@ const EXEMPT = new Set([
 
 export interface Shedding {
   inflight: () => number;
+  /**
+   * From now on every answer ends its connection (`Connection: close`): Node only closes the
+   * connections idle when close() starts, and a busy keep-alive connection would otherwise stay
+   * open until keepAliveTimeout and hold up a graceful exit.
+   */
+  closing: () => void;
   /** Builds the HTTP server for Fastify's serverFactory option. */
   serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => http.Server;
 }
@@ -46,9 +52,12 @@ export function createShedding(options: {
     'retry-after': retryAfter,
   };
   let inflight = 0;
+  let closing = false;
   function leave(this: ServerResponse) {
     inflight--;
     metrics.inflight.dec();
+    // Answered while closing: end the keep-alive connection too (res.socket is detached by now).
+    if (closing) this.req.socket.end();
   }
   const isExempt = (url: string | undefined) => {
     const q = url?.indexOf('?') ?? -1;
@@ -57,8 +66,12 @@ export function createShedding(options: {
 
   return {
     inflight: () => inflight,
+    closing: () => {
+      closing = true;
+    },
     serverFactory: (handler) => {
       const server = http.createServer((req, res) => {
+        if (closing) res.setHeader('connection', 'close');
         if (isExempt(req.url)) return handler(req, res);
         if (inflight >= maxInflight) {
           metrics.shed.inc();
