@@ -33,6 +33,10 @@ export const MlflowEnvSchema = z.object({
   MLFLOW_MODEL_CACHE_DIR: z.string().default('.cache/mlflow-models'),
   MLFLOW_S3_UPLOAD_PART_SIZE_MB: int(5).default(8),
   MLFLOW_S3_IGNORE_TLS: bool.default(false),
+  /** Skip TLS verification towards the tracking server (self-signed certificates). */
+  MLFLOW_TRACKING_INSECURE_TLS: bool.default(false),
+  /** A CA bundle (PEM) to verify the tracking server with. */
+  MLFLOW_TRACKING_SERVER_CERT_PATH: z.string().optional(),
 });
 
 export type MlflowAuth =
@@ -45,6 +49,7 @@ export interface MlflowConfig {
   trackingUri: string;
   auth: MlflowAuth;
   timeoutMs: number;
+  tls: { insecure: boolean; caPath?: string };
   maxRetries: number;
   backoffMs: number;
   modelCacheDir: string;
@@ -98,6 +103,7 @@ export function loadMlflowConfig(env: NodeJS.ProcessEnv = process.env): MlflowCo
     trackingUri: uri,
     auth: authFrom(e),
     timeoutMs: e.MLFLOW_HTTP_REQUEST_TIMEOUT_MS,
+    tls: { insecure: e.MLFLOW_TRACKING_INSECURE_TLS, caPath: e.MLFLOW_TRACKING_SERVER_CERT_PATH },
     maxRetries: e.MLFLOW_HTTP_REQUEST_MAX_RETRIES,
     backoffMs: e.MLFLOW_HTTP_REQUEST_BACKOFF_MS,
     modelCacheDir: e.MLFLOW_MODEL_CACHE_DIR,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { z } from 'zod';
@@ -8,6 +10,8 @@ export interface HttpOptions {
   baseUrl: string;
   auth: MlflowAuth;
   timeoutMs: number;
+  /** TLS towards the tracking server: skip verification, or trust an extra CA bundle. */
+  tls?: { insecure: boolean; caPath?: string };
   maxRetries: number;
   backoffMs: number;
   /** Called before each retry (logging); attempt counts from 1. */
@@ -113,6 +117,14 @@ export class HttpClient {
       timeout: options.timeoutMs,
       headers: auth ? { Authorization: auth } : {},
       validateStatus: () => true,
+      ...(options.tls?.insecure || options.tls?.caPath
+        ? {
+            httpsAgent: new HttpsAgent({
+              rejectUnauthorized: !options.tls.insecure,
+              ...(options.tls.caPath ? { ca: readFileSync(options.tls.caPath) } : {}),
+            }),
+          }
+        : {}),
       maxBodyLength: Number.POSITIVE_INFINITY,
       maxContentLength: Number.POSITIVE_INFINITY,
       // Keep bodies as sent: we serialise JSON ourselves and never want axios to guess.

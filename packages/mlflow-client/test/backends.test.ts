@@ -119,6 +119,16 @@ for (const kind of ['rest', 'local'] as const) {
       }
     });
 
+    it('restores a deleted experiment instead of failing on its taken name', {
+      skip: kind === 'local',
+    }, async () => {
+      const id = await mlflow.getOrCreateExperiment('recycled');
+      server!.state.experiments.get(id)!.lifecycle_stage = 'deleted';
+      assert.equal(await mlflow.getOrCreateExperiment('recycled'), id);
+      assert.equal((await mlflow.getExperiment(id)).lifecycleStage, 'active');
+      await mlflow.createRun({ experimentId: id });
+    });
+
     it('nests runs, sets tags, aliases and stages like MLflow', async () => {
       const exp = await mlflow.getOrCreateExperiment('nesting');
       const parent = await mlflow.createRun({ experimentId: exp, runName: 'sweep' });

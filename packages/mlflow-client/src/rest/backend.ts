@@ -45,6 +45,7 @@ export class RestBackend extends BackendBase {
       baseUrl: trackingUri,
       auth: config.auth,
       timeoutMs: config.timeoutMs,
+      tls: config.tls,
       maxRetries: config.maxRetries,
       backoffMs: config.backoffMs,
       ...(onRetry ? { onRetry } : {}),
