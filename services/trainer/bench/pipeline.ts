@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Candidate, PrepareResult, PromoteResult } from '@covertype/pipeline';
@@ -76,8 +76,14 @@ try {
   const log = createLogger('bench', config.LOG_LEVEL);
   const runtime = await openRuntime(config, log);
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const loadBefore = loadavg()[0]!;
   const result = await runPipelineOnce(config, runtime, { trigger: 'bench', log });
   const totalSeconds = (performance.now() - started) / 1000;
+  // Process-wide CPU (worker threads included): on a shared machine wall time alone misleads.
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const loadAfter = loadavg()[0]!;
   await runtime.close();
 
   const prepared = result.results.get('validate-and-split') as PrepareResult | undefined;
@@ -104,6 +110,8 @@ try {
     ok: result.ok,
     error: result.error ?? null,
     totalSeconds,
+    cpuSeconds,
+    loadAverage1m: { before: loadBefore, after: loadAfter },
     targetSeconds: TARGET_SECONDS,
     withinTarget: result.ok && totalSeconds <= TARGET_SECONDS,
     tasks: result.tasks.map((t) => ({
@@ -140,6 +148,9 @@ try {
     '',
     `${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GB, Node ${report.machine.node}; ` +
       `groups ${config.DATA_GROUP.join(',')}, preset ${config.SEARCH_PRESET}, ${report.settings.store} store.`,
+    '',
+    `Trainer process CPU time ${fmt(cpuSeconds)} s (${fmt(cpuSeconds / totalSeconds, 2)} cores busy on average); ` +
+      `1-minute load average ${fmt(loadBefore, 1)} before, ${fmt(loadAfter, 1)} after.`,
     '',
     `**Total: ${fmt(totalSeconds)} s** (target ≤ ${TARGET_SECONDS} s: ${report.withinTarget ? 'met' : 'NOT met'})${result.ok ? '' : ` — run failed: ${result.error}`}`,
     '',
