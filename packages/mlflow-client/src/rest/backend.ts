@@ -128,7 +128,8 @@ export class RestBackend extends BackendBase {
     do {
       const res = await this.get(
         'metrics/get-history',
-        { run_id: runId, metric_key: key, page_token: token, max_results: 25_000 },
+        // No max_results: some 2.x stores reject pagination here; follow a token only if one comes back.
+        { run_id: runId, metric_key: key, page_token: token },
         S.MetricHistoryRes,
       );
       out.push(...(res.metrics ?? []).map(toMetric));
