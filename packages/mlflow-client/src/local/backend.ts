@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type ArtifactContext, fileUri, localPathFromUri } from '../artifacts/index.ts';
@@ -25,6 +25,7 @@ import type {
   SearchRunsInput,
 } from '../types.ts';
 import { listDirs, readKeyValues, readText, readYaml, writeAtomic, writeYaml } from './fs.ts';
+import { LocalRegistry } from './registry.ts';
 
 // MLflow's FileStore keeps RunStatus as its protobuf number.
 const STATUS_NUM: Record<RunStatus, number> = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 };
@@ -32,7 +33,6 @@ const STATUS_NAME = Object.fromEntries(Object.entries(STATUS_NUM).map(([k, v]) =
   number,
   RunStatus
 >;
-const ALIAS_RE = /^[\w-]{1,255}$/;
 
 interface ExperimentMeta {
   artifact_location: string;
@@ -59,26 +59,6 @@ interface RunMeta {
   tags: unknown[];
   user_id: string;
 }
-interface ModelMeta {
-  creation_timestamp: number;
-  description: string | null;
-  last_updated_timestamp: number;
-  name: string;
-}
-interface VersionMeta {
-  creation_timestamp: number;
-  current_stage: string;
-  description: string | null;
-  last_updated_timestamp: number;
-  name: string;
-  run_id: string | null;
-  run_link: string | null;
-  source: string;
-  status: string;
-  status_message: string | null;
-  user_id: string | null;
-  version: number;
-}
 
 /**
  * The embedded backend (`MLFLOW_TRACKING_URI=file:./mlruns` or unset), in MLflow's FileStore layout so
@@ -91,6 +71,7 @@ export class LocalBackend extends BackendBase {
   protected readonly artifacts: ArtifactContext;
   private s3?: S3Client;
   private ready?: Promise<void>;
+  private readonly registry: LocalRegistry;
 
   constructor(
     readonly trackingUri: string,
@@ -98,6 +79,7 @@ export class LocalBackend extends BackendBase {
   ) {
     super();
     this.root = localPathFromUri(trackingUri);
+    this.registry = new LocalRegistry(this.root);
     this.artifacts = {
       s3: () => {
         this.s3 ??= createS3Client({ ...config.s3, maxRetries: config.maxRetries });
@@ -398,312 +380,65 @@ export class LocalBackend extends BackendBase {
     await writeAtomic(file, JSON.stringify(history));
   }
 
-  // ---------- registry ----------
+  // ---------- registry (LocalRegistry, in MLflow's FileStore model-registry layout) ----------
 
-  private modelDir(name: string): string {
-    if (!name || name.includes('/') || name.includes('\\') || name === '.' || name === '..') {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid registered model name '${name}'`);
-    }
-    return path.join(this.root, 'models', name);
-  }
-
-  private async modelMeta(name: string): Promise<ModelMeta> {
-    const meta = await readYaml<ModelMeta>(path.join(this.modelDir(name), 'meta.yaml'));
-    if (!meta) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found`);
-    return meta;
-  }
-
-  private async aliases(name: string): Promise<Record<string, string>> {
-    const raw = await readKeyValues(path.join(this.modelDir(name), 'aliases'));
-    return Object.fromEntries(Object.entries(raw).map(([a, v]) => [a, v.trim()]));
-  }
-
-  private async versionNumbers(name: string): Promise<number[]> {
-    return (await listDirs(this.modelDir(name)))
-      .map((d) => /^version-(\d+)$/.exec(d)?.[1])
-      .filter((v): v is string => v !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-  }
-
-  private async readVersion(name: string, version: string | number, aliases?: Record<string, string>) {
-    const v = String(version);
-    if (!/^\d+$/.test(v)) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Model version must be an integer, got '${v}'`);
-    }
-    const dir = path.join(this.modelDir(name), `version-${v}`);
-    const meta = await readYaml<VersionMeta>(path.join(dir, 'meta.yaml'));
-    if (!meta)
-      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Model Version (name=${name}, version=${v}) not found`);
-    const all = aliases ?? (await this.aliases(name));
-    const mv: ModelVersion = {
-      name: meta.name,
-      version: String(meta.version),
-      creationTimestamp: meta.creation_timestamp,
-      lastUpdatedTimestamp: meta.last_updated_timestamp,
-      currentStage: meta.current_stage,
-      source: meta.source,
-      status: meta.status as ModelVersion['status'],
-      tags: await readKeyValues(path.join(dir, 'tags')),
-      aliases: Object.entries(all)
-        .filter(([, ver]) => ver === v)
-        .map(([a]) => a)
-        .sort(),
-    };
-    if (meta.description) mv.description = meta.description;
-    if (meta.run_id) mv.runId = meta.run_id;
-    if (meta.run_link) mv.runLink = meta.run_link;
-    if (meta.status_message) mv.statusMessage = meta.status_message;
-    return { dir, meta, mv };
-  }
-
-  private async latestVersions(name: string): Promise<ModelVersion[]> {
-    const latest = new Map<string, ModelVersion>();
-    const aliases = await this.aliases(name);
-    for (const n of await this.versionNumbers(name)) {
-      const { mv } = await this.readVersion(name, n, aliases);
-      latest.set(String(mv.currentStage), mv);
-    }
-    return [...latest.values()];
-  }
-
-  private async readModel(name: string): Promise<RegisteredModel> {
-    const meta = await this.modelMeta(name);
-    const model: RegisteredModel = {
-      name: meta.name,
-      creationTimestamp: meta.creation_timestamp,
-      lastUpdatedTimestamp: meta.last_updated_timestamp,
-      latestVersions: await this.latestVersions(name),
-      tags: await readKeyValues(path.join(this.modelDir(name), 'tags')),
-      aliases: await this.aliases(name),
-    };
-    if (meta.description) model.description = meta.description;
-    return model;
-  }
-
-  protected async createRegisteredModelRaw(
+  protected createRegisteredModelRaw(
     name: string,
-    options: { description?: string; tags?: Record<string, string> } = {},
+    options?: { description?: string; tags?: Record<string, string> },
   ): Promise<RegisteredModel> {
-    const dir = this.modelDir(name);
-    if (await readYaml(path.join(dir, 'meta.yaml'))) {
-      throw mlflowError('RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
-    }
-    const now = Date.now();
-    for (const [key, value] of Object.entries(options.tags ?? {}))
-      await writeAtomic(path.join(dir, 'tags', key), value);
-    await writeYaml(path.join(dir, 'meta.yaml'), {
-      creation_timestamp: now,
-      description: options.description ?? null,
-      last_updated_timestamp: now,
-      name,
-    } satisfies ModelMeta);
-    return this.readModel(name);
+    return this.registry.createRegisteredModel(name, options);
   }
-
   getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return this.readModel(name);
+    return this.registry.getRegisteredModel(name);
   }
-
-  async searchRegisteredModels(input: SearchInput = {}): Promise<Page<RegisteredModel>> {
-    const clauses = parseFilter(input.filter);
-    const models: RegisteredModel[] = [];
-    for (const name of await listDirs(path.join(this.root, 'models'))) {
-      if (!(await readYaml(path.join(this.root, 'models', name, 'meta.yaml')))) continue;
-      const model = await this.readModel(name);
-      const ok = clauses.every((c) =>
-        compare(
-          c.type === 'tags' ? model.tags[c.key] : c.key === 'name' ? model.name : undefined,
-          c.op,
-          c.value,
-        ),
-      );
-      if (ok) models.push(model);
-    }
-    const sorted = sortBy(
-      sortBy(models, ['name ASC'], (m) => m.name),
-      input.orderBy,
-      (m, key) =>
-        key === 'name'
-          ? m.name
-          : key === 'last_updated_timestamp'
-            ? m.lastUpdatedTimestamp
-            : m.creationTimestamp,
-    );
-    return paginate(sorted, input.maxResults ?? 100, input.pageToken);
+  searchRegisteredModels(input?: SearchInput): Promise<Page<RegisteredModel>> {
+    return this.registry.searchRegisteredModels(input);
   }
-
-  async deleteRegisteredModel(name: string): Promise<void> {
-    await this.modelMeta(name);
-    const dir = this.modelDir(name);
-    const trash = `${dir}.deleted-${Date.now()}`;
-    await rename(dir, trash);
-    await rm(trash, { recursive: true, force: true });
+  deleteRegisteredModel(name: string): Promise<void> {
+    return this.registry.deleteRegisteredModel(name);
   }
-
-  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
-    await this.modelMeta(name);
-    checkKey('tag', key);
-    await writeAtomic(path.join(this.modelDir(name), 'tags', key), value);
+  setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    return this.registry.setRegisteredModelTag(name, key, value);
   }
-
-  protected async createModelVersionRaw(
+  protected createModelVersionRaw(
     name: string,
     source: string,
     runId: string | undefined,
     options: CreateModelVersionOptions,
   ): Promise<ModelVersion> {
-    const meta = await this.modelMeta(name);
-    if (source.split('/').includes('..')) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model version source: '${source}'`);
-    }
-    const versions = await this.versionNumbers(name);
-    const version = (versions.at(-1) ?? 0) + 1;
-    const dir = path.join(this.modelDir(name), `version-${version}`);
-    const now = Date.now();
-    for (const [key, value] of Object.entries(options.tags ?? {}))
-      await writeAtomic(path.join(dir, 'tags', key), value);
-    await writeYaml(path.join(dir, 'meta.yaml'), {
-      creation_timestamp: now,
-      current_stage: 'None',
-      description: options.description ?? null,
-      last_updated_timestamp: now,
-      name,
-      run_id: runId ?? null,
-      run_link: options.runLink ?? null,
-      source,
-      status: 'READY',
-      status_message: null,
-      user_id: null,
-      version,
-    } satisfies VersionMeta);
-    await writeYaml(path.join(this.modelDir(name), 'meta.yaml'), { ...meta, last_updated_timestamp: now });
-    return (await this.readVersion(name, version)).mv;
+    return this.registry.createModelVersion(name, source, runId, options);
   }
-
-  async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
-    await this.modelMeta(name);
-    return (await this.readVersion(name, version)).mv;
+  getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    return this.registry.getModelVersion(name, version);
   }
-
-  async searchModelVersions(input: SearchInput = {}): Promise<Page<ModelVersion>> {
-    const clauses = parseFilter(input.filter);
-    const versions: ModelVersion[] = [];
-    for (const name of await listDirs(path.join(this.root, 'models'))) {
-      if (!(await readYaml(path.join(this.root, 'models', name, 'meta.yaml')))) continue;
-      const aliases = await this.aliases(name);
-      for (const n of await this.versionNumbers(name)) {
-        const { mv } = await this.readVersion(name, n, aliases);
-        const field = (c: (typeof clauses)[number]) =>
-          c.type === 'tags'
-            ? mv.tags[c.key]
-            : c.key === 'name'
-              ? mv.name
-              : c.key === 'run_id'
-                ? mv.runId
-                : c.key === 'source'
-                  ? mv.source
-                  : c.key === 'version_number'
-                    ? Number(mv.version)
-                    : undefined;
-        if (clauses.every((c) => compare(field(c), c.op, c.value))) versions.push(mv);
-      }
-    }
-    const sorted = sortBy(
-      sortBy(versions, ['name ASC', 'version_number DESC'], (v, k) =>
-        k === 'name' ? v.name : Number(v.version),
-      ),
-      input.orderBy,
-      (v, key) =>
-        key === 'name'
-          ? v.name
-          : key === 'version_number'
-            ? Number(v.version)
-            : key === 'creation_timestamp'
-              ? v.creationTimestamp
-              : v.lastUpdatedTimestamp,
-    );
-    return paginate(sorted, input.maxResults ?? 1000, input.pageToken);
+  searchModelVersions(input?: SearchInput): Promise<Page<ModelVersion>> {
+    return this.registry.searchModelVersions(input);
   }
-
-  async setModelVersionTag(
-    name: string,
-    version: string | number,
-    key: string,
-    value: string,
-  ): Promise<void> {
-    await this.modelMeta(name);
-    const { dir } = await this.readVersion(name, version);
-    checkKey('tag', key);
-    await writeAtomic(path.join(dir, 'tags', key), value);
+  setModelVersionTag(name: string, version: string | number, key: string, value: string): Promise<void> {
+    return this.registry.setModelVersionTag(name, version, key, value);
   }
-
-  protected async transitionStageRaw(
+  protected transitionStageRaw(
     name: string,
     version: string,
     stage: ModelStage,
     archiveExisting: boolean,
-  ) {
-    await this.modelMeta(name);
-    const { dir, meta } = await this.readVersion(name, version);
-    const now = Date.now();
-    if (archiveExisting) {
-      for (const n of await this.versionNumbers(name)) {
-        if (String(n) === version) continue;
-        const other = await this.readVersion(name, n);
-        if (other.meta.current_stage === stage) {
-          await writeYaml(path.join(other.dir, 'meta.yaml'), {
-            ...other.meta,
-            current_stage: 'Archived',
-            last_updated_timestamp: now,
-          });
-        }
-      }
-    }
-    await writeYaml(path.join(dir, 'meta.yaml'), {
-      ...meta,
-      current_stage: stage,
-      last_updated_timestamp: now,
-    });
-    return (await this.readVersion(name, version)).mv;
+  ): Promise<ModelVersion> {
+    return this.registry.transitionStage(name, version, stage, archiveExisting);
   }
-
-  async getLatestVersions(name: string, stages: readonly ModelStage[] = []): Promise<ModelVersion[]> {
-    await this.modelMeta(name);
-    const latest = await this.latestVersions(name);
-    if (stages.length === 0) return latest;
-    const wanted = stages.map((s) => s.toLowerCase());
-    return latest.filter((v) => wanted.includes(String(v.currentStage).toLowerCase()));
+  getLatestVersions(name: string, stages?: readonly ModelStage[]): Promise<ModelVersion[]> {
+    return this.registry.getLatestVersions(name, stages);
   }
-
-  async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
-    return (await this.getModelVersion(name, version)).source;
+  getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
+    return this.registry.getModelVersionDownloadUri(name, version);
   }
-
-  async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
-    await this.modelMeta(name);
-    if (!ALIAS_RE.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `Invalid alias name '${alias}': expected up to 255 letters, digits, _ or -, not 'latest' nor v<digits>`,
-      );
-    }
-    await this.readVersion(name, version);
-    await writeAtomic(path.join(this.modelDir(name), 'aliases', alias), String(version));
+  setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
+    return this.registry.setRegisteredModelAlias(name, alias, version);
   }
-
-  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    const notFound = () =>
-      mlflowError('INVALID_PARAMETER_VALUE', `Registered model alias ${alias} not found.`);
-    if (!(await readYaml(path.join(this.modelDir(name), 'meta.yaml')))) throw notFound();
-    const version = (await this.aliases(name))[alias];
-    if (version === undefined) throw notFound();
-    return (await this.readVersion(name, version)).mv;
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return this.registry.getModelVersionByAlias(name, alias);
   }
-
-  async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    await this.modelMeta(name);
-    await rm(path.join(this.modelDir(name), 'aliases', alias), { force: true });
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    return this.registry.deleteRegisteredModelAlias(name, alias);
   }
 }
 
