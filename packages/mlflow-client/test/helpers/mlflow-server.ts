@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { MlflowError } from '../../src/errors.ts';
 import type { Args } from './mlflow-args.ts';
-import { aliasHandler, ROUTES } from './mlflow-handlers.ts';
+import { ROUTES } from './mlflow-handlers.ts';
+import { aliasHandler } from './mlflow-registry-routes.ts';
 import { MlflowState, omitEmpty } from './mlflow-state.ts';
 
 export interface MlflowTestServerOptions {
