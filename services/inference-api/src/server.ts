@@ -11,7 +11,12 @@ const NAME = 'inference-api';
 
 /** `--workers N`: N processes share the port (node:cluster), one onnxruntime session each. */
 function workersFromArgs(): number {
-  const { values } = parseArgs({ options: { workers: { type: 'string', short: 'w' } }, strict: true });
+  const { values } = parseArgs({
+    options: { workers: { type: 'string', short: 'w' } },
+    strict: true,
+    // pnpm may pass a lone '--' through.
+    allowPositionals: true,
+  });
   if (values.workers === undefined) return 1;
   const n = Number(values.workers);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
