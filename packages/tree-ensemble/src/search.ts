@@ -2,6 +2,7 @@ import { expandCandidates } from './candidates.ts';
 import type { FeatureMatrix } from './features.ts';
 import type { ModelFamily } from './fit.ts';
 import type { TreeEnsembleModel } from './model.ts';
+import { fitRandomForestParallel } from './parallel-forest.ts';
 import { getPreset, type Scoring, type SearchPreset } from './presets.ts';
 import { stratifiedKFold } from './split.ts';
 import type { FoldScore, Task } from './tasks.ts';
@@ -134,6 +135,23 @@ export async function runSearch(
   const best = candidates.find((c) => c.rank === 1)!;
 
   const toRefit = refit === 'all' ? candidates : refit === 'best' ? [best] : [];
+  if (p.family === 'random-forest' && toRefit.length === 1 && workers > 1) {
+    // One forest to refit: grow its trees on all workers (same model as one worker would grow).
+    const start = performance.now();
+    best.model = await fitRandomForestParallel(sx, sy, best.params, { workers, classLabels });
+    best.refitSeconds = (performance.now() - start) / 1000;
+    progress();
+    return {
+      preset: p.name,
+      family: p.family,
+      scoring,
+      folds: k,
+      seed,
+      candidates,
+      best,
+      bestModel: best.model,
+    };
+  }
   const fits = await runTasks(
     toRefit.map((c) => ({ type: 'fit', family: p.family, params: c.params, x: sx, y: sy, classLabels })),
     workers,

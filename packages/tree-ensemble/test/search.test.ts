@@ -93,4 +93,10 @@ describe('runSearch', () => {
     assert.deepEqual(strip(parallel), strip(sequential));
     assert.equal(sequential.candidates.filter((c) => c.model).length, 2);
   });
+
+  it('refits the best forest on all workers with the same result as one thread', async () => {
+    const one = await runSearch(preset, x, y, { workers: 1, seed: 4 });
+    const two = await runSearch(preset, x, y, { workers: 2, seed: 4 });
+    assert.deepEqual(modelToJson(two.bestModel!), modelToJson(one.bestModel!));
+  });
 });
