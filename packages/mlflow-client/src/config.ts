@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -64,12 +66,44 @@ export interface MlflowConfig {
   };
 }
 
-/** MLflow's rule: username + password → Basic; otherwise a token → Bearer (Basic wins if both are set). */
-function authFrom(env: z.output<typeof MlflowEnvSchema>): MlflowAuth {
-  if (env.MLFLOW_TRACKING_USERNAME !== undefined && env.MLFLOW_TRACKING_PASSWORD !== undefined) {
-    return { type: 'basic', username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD };
+/**
+ * `~/.mlflow/credentials`, section `[mlflow]`, as MLflow's Python client reads it:
+ * mlflow_tracking_username / mlflow_tracking_password (and, here, mlflow_tracking_token).
+ */
+function readCredentialsFile(home: string | undefined): Record<string, string> {
+  if (!home) return {};
+  let text: string;
+  try {
+    text = readFileSync(path.join(home, '.mlflow', 'credentials'), 'utf8');
+  } catch {
+    return {};
   }
-  if (env.MLFLOW_TRACKING_TOKEN !== undefined) return { type: 'bearer', token: env.MLFLOW_TRACKING_TOKEN };
+  const out: Record<string, string> = {};
+  let section = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1]!.trim();
+    else if (section === 'mlflow') {
+      const eq = line.search(/[=:]/);
+      if (eq > 0) out[line.slice(0, eq).trim().toLowerCase()] = line.slice(eq + 1).trim();
+    }
+  }
+  return out;
+}
+
+/**
+ * MLflow's rule: username + password → Basic; otherwise a token → Bearer (Basic wins if both are set).
+ * The environment wins over ~/.mlflow/credentials.
+ */
+function authFrom(env: z.output<typeof MlflowEnvSchema>, home: string | undefined): MlflowAuth {
+  const file = readCredentialsFile(home);
+  const username = env.MLFLOW_TRACKING_USERNAME ?? file.mlflow_tracking_username;
+  const password = env.MLFLOW_TRACKING_PASSWORD ?? file.mlflow_tracking_password;
+  const token = env.MLFLOW_TRACKING_TOKEN ?? file.mlflow_tracking_token;
+  if (username !== undefined && password !== undefined) return { type: 'basic', username, password };
+  if (token !== undefined) return { type: 'bearer', token };
   return { type: 'none' };
 }
 
@@ -101,7 +135,7 @@ export function loadMlflowConfig(env: NodeJS.ProcessEnv = process.env): MlflowCo
   }
   return {
     trackingUri: uri,
-    auth: authFrom(e),
+    auth: authFrom(e, cleaned.HOME),
     timeoutMs: e.MLFLOW_HTTP_REQUEST_TIMEOUT_MS,
     tls: { insecure: e.MLFLOW_TRACKING_INSECURE_TLS, caPath: e.MLFLOW_TRACKING_SERVER_CERT_PATH },
     maxRetries: e.MLFLOW_HTTP_REQUEST_MAX_RETRIES,

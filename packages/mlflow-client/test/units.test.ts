@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -47,6 +47,33 @@ describe('loadMlflowConfig', () => {
     });
     assert.equal(authHeader(both.auth), `Basic ${Buffer.from('u:p').toString('base64')}`);
     assert.equal(authHeader(loadMlflowConfig({ MLFLOW_TRACKING_TOKEN: 't' }).auth), 'Bearer t');
+  });
+  it('falls back to ~/.mlflow/credentials, with the environment winning', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'home-'));
+    try {
+      await mkdir(path.join(home, '.mlflow'));
+      await writeFile(
+        path.join(home, '.mlflow', 'credentials'),
+        '[other]\nmlflow_tracking_username = nope\n[mlflow]\nmlflow_tracking_username = alice\nmlflow_tracking_password = s3cret\n',
+      );
+      assert.deepEqual(loadMlflowConfig({ HOME: home }).auth, {
+        type: 'basic',
+        username: 'alice',
+        password: 's3cret',
+      });
+      assert.deepEqual(
+        loadMlflowConfig({ HOME: home, MLFLOW_TRACKING_USERNAME: 'bob', MLFLOW_TRACKING_PASSWORD: 'pw' })
+          .auth,
+        {
+          type: 'basic',
+          username: 'bob',
+          password: 'pw',
+        },
+      );
+      assert.deepEqual(loadMlflowConfig({ HOME: path.join(home, 'missing') }).auth, { type: 'none' });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
   it('names the variable, the value and what was expected', () => {
     assert.throws(
