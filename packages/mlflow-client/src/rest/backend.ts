@@ -102,6 +102,8 @@ export class RestBackend extends BackendBase {
       {
         experiment_id: input.experimentId,
         run_name: input.runName,
+        // Deprecated field the Python client still sends; the UI reads the mlflow.user tag.
+        user_id: input.tags['mlflow.user'],
         start_time: input.startTime,
         tags: recordToTags(input.tags),
       },
