@@ -77,6 +77,11 @@ export async function downloadModel(
         err,
       );
     }
+    if (resolved.immutable) {
+      // A concurrent download of the same version finished first: keep it rather than swap it under a reader.
+      const raced = await validModel(target).catch(() => undefined);
+      if (raced) return { dir: target, ...raced, resolved, fromCache: true };
+    }
     await rm(target, { recursive: true, force: true });
     try {
       await rename(local, target);

@@ -84,6 +84,12 @@ for (const root of ['mlflow-artifacts:', 's3']) {
       assert.equal(again.fromCache, true);
       assert.equal(server.requests.length, before, 'a cached registry version needs no request');
 
+      const together = await Promise.all(
+        [1, 2, 3].map(() => downloadModel(mlflow, resolved, path.join(tmp, 'concurrent'))),
+      );
+      for (const m of together)
+        assert.deepEqual(await readFile(m.onnxPath), Buffer.from(fakeOnnxModel().onnx));
+
       const stored = await mlflow.getRun(run.info.runId);
       assert.equal(stored.info.status, 'FINISHED');
       assert.ok(Number.isNaN(stored.data.metrics.loss), 'NaN survives the round trip');
