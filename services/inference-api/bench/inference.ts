@@ -3,7 +3,8 @@
  * process (the load generator) to CPU 0. Throughput runs are interleaved with an empty Fastify
  * route (same JSON body) and repeated; the medians are reported. Settings (env): BENCH_DURATION
  * (s per run, default 10), BENCH_REPEATS (3), BENCH_MODEL_DIR (an MLflow model folder to serve
- * instead of the trained bench model).
+ * instead of the trained bench model), BENCH_RUNTIME (`bundle`, default: the esbuild bundle the
+ * Docker image runs, built with docker/bundle.mjs; `tsx`: the TypeScript sources through tsx).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,6 +31,29 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const CLIENT_CPU = process.env.BENCH_CLIENT_CPU ?? '0';
+const repoRoot = path.resolve(pkg, '../..');
+
+/** The API's entry point: the production bundle when it can be built, else the sources through tsx. */
+function apiEntry(): { entry: string; runtime: string } {
+  if (process.env.BENCH_RUNTIME !== 'tsx') {
+    const out = path.join(os.tmpdir(), 'covertype-bench-bundle');
+    try {
+      execFileSync(
+        process.execPath,
+        [path.join(repoRoot, 'docker/bundle.mjs'), 'services/inference-api', 'src/server.ts', out],
+        {
+          cwd: repoRoot,
+          stdio: ['ignore', 'ignore', 'inherit'],
+          env: { ...process.env, NODE_ENV: 'production' },
+        },
+      );
+      return { entry: path.join(out, 'dist/main.mjs'), runtime: 'bundle (docker/bundle.mjs)' };
+    } catch (err) {
+      console.warn(`cannot build the bundle (${(err as Error).message}); running the sources through tsx`);
+    }
+  }
+  return { entry: path.join(pkg, 'src/server.ts'), runtime: 'tsx' };
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -111,7 +135,7 @@ async function startServer(
   readyPath: string,
 ): Promise<Server & { readyMs: number }> {
   const port = await freePort();
-  const args = ['--import', 'tsx', entry];
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
   const cmd = canPin ? 'taskset' : process.execPath;
   const argv = canPin ? ['-c', SERVER_CPU, process.execPath, ...args] : args;
   const started = performance.now();
@@ -175,7 +199,8 @@ async function main() {
   };
 
   const baseline = await startServer(path.join(here, 'baseline-server.ts'), {}, '/healthz');
-  const api = await startServer(path.join(pkg, 'src/server.ts'), serverEnv, '/readyz');
+  const { entry, runtime } = apiEntry();
+  const api = await startServer(entry, serverEnv, '/readyz');
   // Warm both (JIT, onnxruntime arenas).
   await cannon(baseline.port, '/predict', single, 64, 2);
   await cannon(api.port, '/predict', single, 64, 2);
@@ -241,7 +266,7 @@ async function main() {
   // Cold start: process start → /readyz 200, model folder local (no download).
   const cold: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const s = await startServer(path.join(pkg, 'src/server.ts'), serverEnv, '/readyz');
+    const s = await startServer(entry, serverEnv, '/readyz');
     cold.push(s.readyMs);
     await s.stop();
   }
@@ -314,6 +339,7 @@ async function main() {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     pinned: canPin ? { server: SERVER_CPU, client: CLIENT_CPU } : false,
+    runtime,
     durationSeconds: DURATION,
     repeats: REPEATS,
     model: stats,
@@ -330,7 +356,7 @@ async function main() {
   const md = [
     '# Inference API benchmark',
     '',
-    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
+    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server (${runtime}) on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
     '',
     '| figure | measured | target | ok |',
     '| --- | --- | --- | --- |',
