@@ -557,6 +557,25 @@ const ROWS: Row[] = [
     status: 400,
   },
   {
+    doc: '§5 proxied PUT into a run',
+    call: () => ({
+      method: 'PUT',
+      path: `/api/2.0/mlflow-artifacts/artifacts/1/${runId}/artifacts/model/MLmodel`,
+      body: 'flavors: {}\n',
+      contentType: null,
+    }),
+    status: 200,
+  },
+  {
+    doc: '§5 runs-scoped artifacts/list gives paths relative to the run root',
+    call: () => ({ method: 'GET', path: api('artifacts/list'), query: { run_id: runId, path: 'model' } }),
+    status: 200,
+    check: (a) => {
+      assert.match(String(j(a).root_uri), /^mlflow-artifacts:\/1\/\w+\/artifacts$/);
+      assert.deepEqual(j(a).files, [{ path: 'model/MLmodel', is_dir: false, file_size: 12 }]);
+    },
+  },
+  {
     doc: '§5 multipart on a local destination → 501',
     call: () => ({ method: 'POST', path: '/api/2.0/mlflow-artifacts/mpu/create/1/big', body: {} }),
     status: 501,

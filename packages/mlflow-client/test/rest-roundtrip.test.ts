@@ -28,6 +28,7 @@ for (const root of ['mlflow-artifacts:', 's3']) {
       s3 = await startS3Server();
       server = await startMlflowTestServer({
         defaultArtifactRoot: root === 's3' ? `s3://${s3.bucket}/mlartifacts` : 'mlflow-artifacts:',
+        s3Env: s3.env,
       });
       tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-rest-'));
       mlflow = createMlflow(loadMlflowConfig({ MLFLOW_TRACKING_URI: server.url, ...s3.env }));
@@ -95,6 +96,11 @@ for (const root of ['mlflow-artifacts:', 's3']) {
       assert.ok(Number.isNaN(stored.data.metrics.loss), 'NaN survives the round trip');
       assert.equal(stored.data.params.depth, '8');
       assert.match(stored.data.tags['mlflow.log-model.history'] ?? '', /"artifact_path":"model"/);
+      // The server sees the same files (what the MLflow UI lists).
+      const listed = (await (
+        await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.info.runId}&path=model`)
+      ).json()) as { files: { path: string }[] };
+      assert.ok(listed.files.some((f) => f.path === 'model/model.onnx'));
       const files = (await mlflow.listArtifacts(run.info.runId, 'model')).map((f) => f.path);
       assert.ok(files.includes('model/MLmodel') && files.includes('model/model.onnx'), files.join(','));
     });

@@ -354,6 +354,20 @@ export const ROUTES: Record<string, Route> = {
       return { metrics: page.items.map(metricJson), next_page_token: page.nextPageToken };
     },
   },
+  'artifacts/list': {
+    methods: ['GET'],
+    handler: async (args, state) => {
+      const r = run(state, str(args, 'run_id', true) ?? str(args, 'run_uuid', true)!);
+      const rel = str(args, 'path') ?? '';
+      if (rel.split('/').includes('..')) throw invalid(`Invalid path: ${rel}`);
+      const files = await state.listArtifacts(r.artifact_uri, rel);
+      // Paths relative to the run's artifact root, as MLflow answers.
+      return {
+        root_uri: r.artifact_uri,
+        files: files.map((f) => ({ path: f.path, is_dir: f.isDir, file_size: f.fileSize })),
+      };
+    },
+  },
   'runs/search': {
     methods: ['POST'],
     enums: { run_view_type: VIEW_TYPES },

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { artifactRepository, createS3Client, LocalArtifactRepository } from '../../src/artifacts/index.ts';
+import { loadMlflowConfig } from '../../src/config.ts';
 import { MlflowError } from '../../src/errors.ts';
 import type { Args } from './mlflow-args.ts';
 import { ROUTES } from './mlflow-handlers.ts';
@@ -25,6 +27,8 @@ export interface MlflowTestServerOptions {
   serveArtifacts?: boolean;
   /** Require auth like `--app-name basic-auth` (or a token-checking proxy). */
   auth?: { username: string; password: string } | { token: string };
+  /** S3 settings the server itself uses for `s3://` roots (runs-scoped artifacts/list), e.g. startS3Server().env. */
+  s3Env?: Record<string, string>;
 }
 
 export interface RecordedRequest {
@@ -94,6 +98,18 @@ export async function startMlflowTestServer(
   const destination = options.artifactsDestination ?? (await mkdtemp(path.join(os.tmpdir(), 'mlartifacts-')));
   const state = new MlflowState(options.defaultArtifactRoot ?? 'mlflow-artifacts:');
   const requests: RecordedRequest[] = [];
+  const s3Config = loadMlflowConfig({ ...options.s3Env });
+  state.listArtifacts = async (rootUri, rel) => {
+    // The server reads mlflow-artifacts: runs from its --artifacts-destination, other roots directly.
+    const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(rootUri);
+    const repo = proxied
+      ? new LocalArtifactRepository(path.join(destination, ...proxied[1]!.split('/').filter(Boolean)))
+      : artifactRepository(rootUri, {
+          s3: () => createS3Client(s3Config.s3),
+          partSizeBytes: s3Config.s3.partSizeBytes,
+        });
+    return repo.list(rel);
+  };
   const faults: Fault[] = [];
   const app = Fastify({ logger: false, bodyLimit: 2 ** 31 });
   // Bodies reach the handlers raw: MLflow's own parsing rules are emulated below.

@@ -66,6 +66,11 @@ export class MlflowState {
   models = new Map<string, ModelRow>();
   /** New model versions start PENDING_REGISTRATION for this many model-versions/get polls (0: READY at once). */
   pendingPolls = 0;
+  /** Lists `<artifact root>/<path>` the way the server's own artifact repository would (set by the server). */
+  listArtifacts: (
+    rootUri: string,
+    path: string,
+  ) => Promise<{ path: string; isDir: boolean; fileSize?: number }[]> = async () => [];
   private nextExperimentId = 1;
 
   constructor(readonly artifactRoot: string) {
