@@ -1,10 +1,17 @@
-import { NumericFeaturesSchema, SOIL_TYPES, WILDERNESS_AREAS } from '@covertype/schema';
+import {
+  isSoilType,
+  NumericFeaturesSchema,
+  SOIL_TYPES,
+  toWildernessArea,
+  WILDERNESS_AREAS,
+} from '@covertype/schema';
 import { z } from 'zod';
 
 /** One row as /predict takes it (documentation; the hot path checks with input/row.ts). */
 export const PredictRowSchema = NumericFeaturesSchema.extend({
   Wilderness_Area: z
     .string()
+    .refine((v) => v === '' || toWildernessArea(v) !== undefined, { message: 'unknown wilderness area' })
     .nullable()
     .optional()
     .meta({
@@ -13,6 +20,7 @@ export const PredictRowSchema = NumericFeaturesSchema.extend({
   Soil_Type: z
     .number()
     .int()
+    .refine((v) => v === 0 || isSoilType(v), { message: 'unknown soil code' })
     .nullable()
     .optional()
     .meta({
