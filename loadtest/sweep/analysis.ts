@@ -24,7 +24,9 @@ export function stepFailure(step: StepResult, t: Thresholds): string | undefined
   if (step.p95Ms > t.p95Ms) reasons.push(`p95 ${step.p95Ms.toFixed(1)} ms > ${t.p95Ms} ms`);
   if (step.errorRate > t.maxErrorRate) reasons.push(`errors ${(step.errorRate * 100).toFixed(2)} %`);
   if (step.achievedRate < SERVED_SHARE * step.offeredRate) {
-    reasons.push(`served ${Math.round(step.achievedRate)} of ${Math.round(step.offeredRate)} req/s offered`);
+    reasons.push(
+      `served ${Math.round(step.achievedRate).toLocaleString('en-US')} of ${Math.round(step.offeredRate).toLocaleString('en-US')} req/s offered`,
+    );
   }
   return reasons.length ? reasons.join(', ') : undefined;
 }
@@ -72,8 +74,13 @@ function bottleneck(
       `the load generator used ${Math.round(gen)} % of a core (its one thread is full)`,
     ];
   }
-  if (cpu >= 85 * r.config.cpus) {
-    return ['CPU-bound', `replicas at ${Math.round(cpu)} % of a core (limit ${r.config.cpus * 100} %)`];
+  // Without an enforced quota a replica can use up to one core (one event loop, one onnxruntime thread).
+  const cpuLimit = limitsEnforced ? r.config.cpus : 1;
+  if (cpu >= 85 * cpuLimit) {
+    return [
+      'CPU-bound',
+      `replicas at ${Math.round(cpu)} % of a core (limit ${Math.round(cpuLimit * 100)} %)`,
+    ];
   }
   if (host !== null && host >= 90) {
     return [
