@@ -125,4 +125,34 @@ describe('the server process', () => {
       await tmp.cleanup();
     }
   });
+
+  it('--workers 2 runs two processes on one port and stops them all on SIGTERM', async () => {
+    const tmp = await tempDir();
+    const registryDir = path.join(tmp.dir, 'mlruns');
+    await registerModel(localRegistry(registryDir), await trainModel());
+    const port = await freePort();
+    const proc = startTs(
+      server,
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MODEL_CACHE_DIR: path.join(tmp.dir, 'cache'),
+        MLFLOW_TRACKING_URI: `file:${registryDir}`,
+        LOG_LEVEL: 'info',
+      },
+      ['--workers', '2'],
+    );
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, { timeoutMs: 30_000 });
+      const deadline = Date.now() + 20_000;
+      while ((proc.output().match(/"model loaded"/g)?.length ?? 0) < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(proc.output().match(/"model loaded"/g)?.length, 2, 'each worker loaded the model');
+      assert.equal(await proc.stop(10_000), 0, proc.output());
+    } finally {
+      await proc.stop();
+      await tmp.cleanup();
+    }
+  });
 });
