@@ -16,7 +16,7 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
 
 const WIDTH = 560;
 // Dash legends draw a line with no colour of their own: give every legend symbol a visible stroke.
-const CONFIG = { legend: { symbolStrokeColor: '#444', symbolStrokeWidth: 2 } };
+const CONFIG = { legend: { symbolStrokeColor: '#444', symbolStrokeWidth: 2, labelLimit: 320 } };
 const HEIGHT = 300;
 
 /** Sustained throughput against the replica count, with the ideal line N × (one replica). */
