@@ -77,18 +77,21 @@ export async function downloadModel(
         err,
       );
     }
-    if (resolved.immutable) {
-      // A concurrent download of the same version finished first: keep it rather than swap it under a reader.
-      const raced = await validModel(target).catch(() => undefined);
-      if (raced) return { dir: target, ...raced, resolved, fromCache: true };
-    }
-    await rm(target, { recursive: true, force: true });
-    try {
-      await rename(local, target);
-    } catch (err) {
-      // Another process put the same immutable version in place first: use theirs.
-      const code = (err as NodeJS.ErrnoException).code;
-      if (!(resolved.immutable && (code === 'ENOTEMPTY' || code === 'EEXIST'))) throw err;
+    // rename() onto a non-empty directory fails atomically (ENOTEMPTY), so a complete copy at the
+    // target is never replaced under a reader; only a damaged one (or a mutable URI's) is moved aside.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rename(local, target);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt > 0) throw err;
+        if (resolved.immutable) {
+          const theirs = await validModel(target).catch(() => undefined);
+          if (theirs) return { dir: target, ...theirs, resolved, fromCache: true };
+        }
+        await rename(target, path.join(tmp, 'stale')).catch(() => undefined);
+      }
     }
     return { dir: target, ...(await validModel(target)), resolved, fromCache: false };
   } finally {
