@@ -7,9 +7,11 @@ import path from 'node:path';
 import fg from 'fast-glob';
 
 const roots = process.argv.slice(2);
-const patterns = (roots.length ? roots : ['.']).map((root) =>
-  path.posix.join(root.replaceAll('\\', '/'), '**/test/**/*.test.ts'),
-);
+const patterns = (roots.length ? roots : ['.']).map((root) => {
+  const dir = root.replaceAll('\\', '/').replace(/\/+$/, '');
+  // A test folder given by name (e.g. the root `test/`) holds its tests directly.
+  return path.posix.join(dir, path.posix.basename(dir) === 'test' ? '**/*.test.ts' : '**/test/**/*.test.ts');
+});
 const files = (await fg(patterns, { ignore: ['**/node_modules/**', '**/dist/**'] })).sort();
 if (files.length === 0) {
   console.error(`no test files under ${patterns.join(', ')}`);
