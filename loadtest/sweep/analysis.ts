@@ -82,6 +82,15 @@ function bottleneck(
       `replicas at ${Math.round(cpu)} % of a core (limit ${Math.round(cpuLimit * 100)} %)`,
     ];
   }
+  // In process mode the generator runs on the cores it measures: once replicas and generator together
+  // fill most of the host, more replicas only take CPU from the generator.
+  const busy = at.replicaCpuPercent.reduce((a, b) => a + b, 0) + gen;
+  if (!limitsEnforced && busy >= 0.75 * hostCpus * 100) {
+    return [
+      'load generator',
+      `replicas (${at.replicaCpuPercent.map(Math.round).join(' + ')} %) and the load generator (${Math.round(gen)} %) together used ${Math.round(busy)} % of the host's ${hostCpus} cores: the generator shares the cores it loads, so it is the bottleneck here`,
+    ];
+  }
   if (host !== null && host >= 90) {
     return [
       'shared host CPU',
