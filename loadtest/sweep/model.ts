@@ -3,41 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import { type ModelSignature, writeOnnxModelDir } from '@covertype/mlflow';
-import {
-  type CovertypeRow,
-  checkRecord,
-  MODEL_CLASS_LABELS,
-  MODEL_INPUT_NAMES,
-  MODEL_OUTPUT_NAMES,
-  NUMERIC_FEATURE_NAMES,
-} from '@covertype/schema';
+import { writeOnnxModelDir } from '@covertype/mlflow';
+import { type CovertypeRow, checkRecord, MODEL_SIGNATURE } from '@covertype/schema';
 import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
 
 /** Sized like a real champion (hundreds of trees), trained on a few thousand rows in seconds. */
 export const SWEEP_MODEL = { rows: 4000, rounds: 40, maxLeaves: 31, learningRate: 0.2, seed: 42 } as const;
-
-/** The MLflow tensor signature of the covertype ONNX contract (model-io in @covertype/schema). */
-const SIGNATURE: ModelSignature = {
-  inputs: [
-    {
-      type: 'tensor',
-      name: MODEL_INPUT_NAMES.numeric,
-      'tensor-spec': { dtype: 'float32', shape: [-1, NUMERIC_FEATURE_NAMES.length] },
-    },
-    { type: 'tensor', name: MODEL_INPUT_NAMES.wilderness, 'tensor-spec': { dtype: 'str', shape: [-1, 1] } },
-    { type: 'tensor', name: MODEL_INPUT_NAMES.soil, 'tensor-spec': { dtype: 'int64', shape: [-1, 1] } },
-  ],
-  outputs: [
-    { type: 'tensor', name: MODEL_OUTPUT_NAMES.label, 'tensor-spec': { dtype: 'int64', shape: [-1] } },
-    {
-      type: 'tensor',
-      name: MODEL_OUTPUT_NAMES.probabilities,
-      'tensor-spec': { dtype: 'float32', shape: [-1, MODEL_CLASS_LABELS.length] },
-    },
-  ],
-  params: null,
-};
 
 function readLabelledRows(csvPath: string, limit: number): CovertypeRow[] {
   const lines = readFileSync(csvPath, 'utf8').split('\n');
@@ -68,7 +39,7 @@ export async function prepareModel(cacheRoot: string, trainingCsv: string): Prom
   const tmp = `${dir}.tmp-${process.pid}`;
   await writeOnnxModelDir(tmp, {
     onnx: exportOnnx(model),
-    signature: SIGNATURE,
+    signature: MODEL_SIGNATURE,
     metadata: { trained_by: 'loadtest sweep', ...SWEEP_MODEL },
   });
   await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {

@@ -46,3 +46,31 @@ export function toModelColumns(rows: readonly ModelInputRow[]): ModelColumns {
   }
   return { rows: n, numeric, wilderness, soil };
 }
+
+interface TensorSpec {
+  type: 'tensor';
+  name: string;
+  'tensor-spec': { dtype: string; shape: number[] };
+}
+
+/** The same contract as an MLflow tensor signature (the `signature` of every logged MLmodel). */
+export const MODEL_SIGNATURE: { inputs: TensorSpec[]; outputs: TensorSpec[]; params: null } = {
+  inputs: [
+    {
+      type: 'tensor',
+      name: MODEL_INPUT_NAMES.numeric,
+      'tensor-spec': { dtype: 'float32', shape: [-1, NUMERIC_FEATURE_NAMES.length] },
+    },
+    { type: 'tensor', name: MODEL_INPUT_NAMES.wilderness, 'tensor-spec': { dtype: 'str', shape: [-1, 1] } },
+    { type: 'tensor', name: MODEL_INPUT_NAMES.soil, 'tensor-spec': { dtype: 'int64', shape: [-1, 1] } },
+  ],
+  outputs: [
+    { type: 'tensor', name: MODEL_OUTPUT_NAMES.label, 'tensor-spec': { dtype: 'int64', shape: [-1] } },
+    {
+      type: 'tensor',
+      name: MODEL_OUTPUT_NAMES.probabilities,
+      'tensor-spec': { dtype: 'float32', shape: [-1, MODEL_CLASS_LABELS.length] },
+    },
+  ],
+  params: null,
+};
