@@ -152,18 +152,19 @@ try {
   // Latency: interleaved rounds of the empty route and GET /data (ten groups in turn, MIN_UPDATE_TIME
   // large so every request is a cached batch), each after a short warm-up.
   const paths = Array.from({ length: 10 }, (_, g) => `/data?group_number=${g + 1}`);
-  const variants: Array<{ name: string; logLevel?: string; headers?: Record<string, string>; csv?: string }> = [
-    { name: 'empty Fastify route' },
-    { name: 'GET /data' },
-    // The file the service serves by default: 750-row batches (about 45 KB) instead of 5,810 rows.
-    { name: 'GET /data, 75,000-row covertype.csv', csv: dataFile('covertype.csv') },
-    // autocannon (http-parser-js) is itself slow on gzip bodies (curl fetches them faster than plain
-    // ones), so this variant measures the client more than the server; BENCH_GZIP=1 adds it anyway.
-    ...(process.env.BENCH_GZIP
-      ? [{ name: 'GET /data, Accept-Encoding: gzip', headers: { 'accept-encoding': 'gzip' } }]
-      : []),
-    { name: 'GET /data, LOG_LEVEL=warn', logLevel: 'warn' },
-  ];
+  const variants: Array<{ name: string; logLevel?: string; headers?: Record<string, string>; csv?: string }> =
+    [
+      { name: 'empty Fastify route' },
+      { name: 'GET /data' },
+      // The file the service serves by default: 750-row batches (about 45 KB) instead of 5,810 rows.
+      { name: 'GET /data, 75,000-row covertype.csv', csv: dataFile('covertype.csv') },
+      // autocannon (http-parser-js) is itself slow on gzip bodies (curl fetches them faster than plain
+      // ones), so this variant measures the client more than the server; BENCH_GZIP=1 adds it anyway.
+      ...(process.env.BENCH_GZIP
+        ? [{ name: 'GET /data, Accept-Encoding: gzip', headers: { 'accept-encoding': 'gzip' } }]
+        : []),
+      { name: 'GET /data, LOG_LEVEL=warn', logLevel: 'warn' },
+    ];
   type Run = {
     p50: number;
     p99: number;
