@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_FEATURES } from '../../packages/covertype-schema/src/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -71,20 +72,7 @@ test('pnpm demo trains, serves and load-tests a model, and Ctrl-C stops everythi
     const res = await fetch(`${base}/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        Elevation: 2596,
-        Aspect: 51,
-        Slope: 3,
-        Horizontal_Distance_To_Hydrology: 258,
-        Vertical_Distance_To_Hydrology: 0,
-        Horizontal_Distance_To_Roadways: 510,
-        Hillshade_9am: 221,
-        Hillshade_Noon: 232,
-        Hillshade_3pm: 148,
-        Horizontal_Distance_To_Fire_Points: 6279,
-        Wilderness_Area: 'Rawah',
-        Soil_Type: 7745,
-      }),
+      body: JSON.stringify(EXAMPLE_FEATURES),
     });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { Cover_Type: number };

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_FEATURES } from '../../packages/covertype-schema/src/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = process.env.COVERTYPE_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
@@ -135,20 +136,7 @@ test('the bundled services train and serve a model without tsx or the workspace'
   const res = await fetch(`${url}/predict`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      Elevation: 2596,
-      Aspect: 51,
-      Slope: 3,
-      Horizontal_Distance_To_Hydrology: 258,
-      Vertical_Distance_To_Hydrology: 0,
-      Horizontal_Distance_To_Roadways: 510,
-      Hillshade_9am: 221,
-      Hillshade_Noon: 232,
-      Hillshade_3pm: 148,
-      Horizontal_Distance_To_Fire_Points: 6279,
-      Wilderness_Area: 'Rawah',
-      Soil_Type: 7745,
-    }),
+    body: JSON.stringify(EXAMPLE_FEATURES),
   });
   assert.equal(res.status, 200, await res.clone().text());
   const body = (await res.json()) as { Cover_Type: number; probabilities: number[] };

@@ -133,3 +133,19 @@ export function checkRecord(values: readonly unknown[]): RecordCheck {
   }
   return { ok: true, row: { ...features.row, Cover_Type: label } };
 }
+
+/** One real row of the training data, used as the documented request example and in smoke tests. */
+export const EXAMPLE_FEATURES: CovertypeFeatures = {
+  Elevation: 2596,
+  Aspect: 51,
+  Slope: 3,
+  Horizontal_Distance_To_Hydrology: 258,
+  Vertical_Distance_To_Hydrology: 0,
+  Horizontal_Distance_To_Roadways: 510,
+  Hillshade_9am: 221,
+  Hillshade_Noon: 232,
+  Hillshade_3pm: 148,
+  Horizontal_Distance_To_Fire_Points: 6279,
+  Wilderness_Area: 'Rawah',
+  Soil_Type: 7745,
+};

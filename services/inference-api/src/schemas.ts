@@ -1,4 +1,5 @@
 import {
+  EXAMPLE_FEATURES,
   isSoilType,
   NumericFeaturesSchema,
   SOIL_TYPES,
@@ -29,20 +30,7 @@ export const PredictRowSchema = NumericFeaturesSchema.extend({
       examples: [SOIL_TYPES[28]],
     }),
 }).meta({
-  example: {
-    Elevation: 2596,
-    Aspect: 51,
-    Slope: 3,
-    Horizontal_Distance_To_Hydrology: 258,
-    Vertical_Distance_To_Hydrology: 0,
-    Horizontal_Distance_To_Roadways: 510,
-    Hillshade_9am: 221,
-    Hillshade_Noon: 232,
-    Hillshade_3pm: 148,
-    Horizontal_Distance_To_Fire_Points: 6279,
-    Wilderness_Area: 'Rawah',
-    Soil_Type: 7745,
-  },
+  example: EXAMPLE_FEATURES,
 });
 
 export const ModelQuerySchema = z.object({
