@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EXAMPLE_FEATURES } from '@covertype/schema';
 import { checkRow } from '../src/input/row.ts';
 import { PredictRowSchema } from '../src/schemas.ts';
 
-const valid = {
-  Elevation: 2596,
-  Aspect: 51,
-  Slope: 3,
-  Horizontal_Distance_To_Hydrology: 258,
-  Vertical_Distance_To_Hydrology: -10,
-  Horizontal_Distance_To_Roadways: 510,
-  Hillshade_9am: 221,
-  Hillshade_Noon: 232,
-  Hillshade_3pm: 148,
-  Horizontal_Distance_To_Fire_Points: 6279,
-  Wilderness_Area: 'Rawah',
-  Soil_Type: 7745,
-};
+// A negative vertical distance is valid (water below the point).
+const valid = { ...EXAMPLE_FEATURES, Vertical_Distance_To_Hydrology: -10 };
 
 // The hand-written checker runs on the hot path; the zod schema documents it in OpenAPI. Same verdicts.
 const cases: [string, unknown][] = [
