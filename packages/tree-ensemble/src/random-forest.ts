@@ -42,13 +42,30 @@ export function fitRandomForest(
   params: Partial<RandomForestParams> = {},
   options: ForestFitOptions = {},
 ): TreeEnsembleModel {
+  const grown = growForestTrees(x, y, params, options);
+  return assembleForest(grown.trees, grown.params, grown.classLabels, options.featureNames);
+}
+
+/**
+ * The trees of a forest before assembleForest scales them (leaves hold class frequencies), grown in
+ * index order; `onTree(t)` is called after tree t. Any prefix of n trees, assembled, is the n-tree forest.
+ */
+export function growForestTrees(
+  x: FeatureMatrix,
+  y: Uint8Array,
+  params: Partial<RandomForestParams> = {},
+  options: ForestFitOptions & { onTree?: (t: number) => void } = {},
+): { trees: Tree[]; params: RandomForestParams; classLabels: number[] } {
   const p = checkForestParams({ ...RANDOM_FOREST_DEFAULTS, ...params });
   const labels = [...(options.classLabels ?? DEFAULT_LABELS)];
   checkData(x, y, labels.length);
   const codes = fitValueCodes(x);
   const trees: Tree[] = [];
-  for (let t = 0; t < p.nEstimators; t++) trees.push(fitForestTree(codes, y, labels.length, p, t));
-  return assembleForest(trees, p, labels, options.featureNames);
+  for (let t = 0; t < p.nEstimators; t++) {
+    trees.push(fitForestTree(codes, y, labels.length, p, t));
+    options.onTree?.(t);
+  }
+  return { trees, params: p, classLabels: labels };
 }
 
 /** Scales each tree's leaf probabilities by 1/nTrees, so summed votes are the mean probability. */
