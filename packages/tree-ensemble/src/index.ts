@@ -15,6 +15,7 @@ export * from './random-forest.ts';
 export * from './search.ts';
 export * from './serialize.ts';
 export * from './split.ts';
+export * from './staged.ts';
 export type { FoldScore } from './tasks.ts';
 export * from './value-codes.ts';
 export { defaultWorkers } from './worker-pool.ts';

@@ -5,6 +5,7 @@ import type { TreeEnsembleModel } from './model.ts';
 import { fitRandomForestParallel } from './parallel-forest.ts';
 import { getPreset, type Scoring, type SearchPreset } from './presets.ts';
 import { stratifiedKFold } from './split.ts';
+import { groupByTreeCount } from './staged.ts';
 import type { FoldScore, Task } from './tasks.ts';
 import { defaultWorkers, runTasks, shared } from './worker-pool.ts';
 
@@ -22,6 +23,11 @@ export interface SearchOptions {
   classLabels?: number[];
   /** Called as (candidate, fold) fits finish. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Fit once per fold for candidates that differ only in tree count, and score each on the first
+   * trees of that fit (default true). Results are identical either way; false is for tests and timing.
+   */
+  shareFits?: boolean;
 }
 
 export interface ScoreSummary {
@@ -36,6 +42,10 @@ export interface CandidateResult {
   family: ModelFamily;
   /** Full params of this candidate (fixed + grid point or draw + seed). */
   params: Record<string, unknown>;
+  /**
+   * Scores on each CV fold. Candidates that differ only in tree count share one fit per fold; their
+   * fitSeconds is the time that fit took to grow this candidate's trees (see FoldScore).
+   */
   folds: FoldScore[];
   mean: ScoreSummary;
   std: Omit<ScoreSummary, 'fitSeconds'>;
@@ -81,31 +91,37 @@ export async function runSearch(
   const folds = stratifiedKFold(y, k, seed);
   const sx: FeatureMatrix = { rows: x.rows, cols: x.cols, values: shared(x.values) };
   const sy = shared(y);
-  const tasks: Task[] = [];
-  for (const candidate of params) {
-    for (const fold of folds) {
-      tasks.push({
-        type: 'cv-fold',
-        family: p.family,
-        params: candidate,
-        x: sx,
-        y: sy,
-        train: shared(fold.train),
-        test: shared(fold.test),
-        classLabels,
-      });
-    }
-  }
+  const groups = (options.shareFits ?? true) ? groupByTreeCount(p.family, params) : params.map((_, i) => [i]);
+  const sharedFolds = folds.map((fold) => ({ train: shared(fold.train), test: shared(fold.test) }));
+  const candidatesOf = (group: number[]) => group.map((i) => params[i]!);
+  const jobs = groups.flatMap((group) => sharedFolds.map((fold, f) => ({ group, fold, f })));
+  const tasks: Task[] = jobs.map(({ group, fold }) => ({
+    type: 'cv-fold',
+    family: p.family,
+    candidates: candidatesOf(group),
+    x: sx,
+    y: sy,
+    train: fold.train,
+    test: fold.test,
+    classLabels,
+  }));
   let done = 0;
-  const total = tasks.length + (refit === 'all' ? params.length : refit === 'best' ? 1 : 0);
-  const progress = () => options.onProgress?.(++done, total);
-  const scores = await runTasks(tasks, workers, progress);
+  const total = params.length * k + (refit === 'all' ? params.length : refit === 'best' ? 1 : 0);
+  const progress = (fits = 1) => {
+    for (let i = 0; i < fits; i++) options.onProgress?.(++done, total);
+  };
+  const results = await runTasks(tasks, workers, (t) => progress(jobs[t]!.group.length));
+  const foldScores: FoldScore[][] = params.map(() => new Array<FoldScore>(k));
+  results.forEach((r, t) => {
+    if (r.type !== 'cv-fold') throw new Error(`unexpected worker result ${r.type}`);
+    const { group, f } = jobs[t]!;
+    group.forEach((i, m) => {
+      foldScores[i]![f] = r.scores[m]!;
+    });
+  });
 
   const candidates: CandidateResult[] = params.map((candidate, i) => {
-    const fs = scores.slice(i * k, (i + 1) * k).map((r) => {
-      if (r.type !== 'cv-fold') throw new Error(`unexpected worker result ${r.type}`);
-      return r.score;
-    });
+    const fs = foldScores[i]!;
     return {
       index: i,
       family: p.family,
@@ -155,7 +171,7 @@ export async function runSearch(
   const fits = await runTasks(
     toRefit.map((c) => ({ type: 'fit', family: p.family, params: c.params, x: sx, y: sy, classLabels })),
     workers,
-    progress,
+    () => progress(),
   );
   fits.forEach((r, i) => {
     if (r.type !== 'fit') throw new Error(`unexpected worker result ${r.type}`);
