@@ -5,7 +5,7 @@ import type { TreeEnsembleModel } from './model.ts';
 import { fitRandomForestParallel } from './parallel-forest.ts';
 import { getPreset, type Scoring, type SearchPreset } from './presets.ts';
 import { stratifiedKFold } from './split.ts';
-import { groupByTreeCount } from './staged.ts';
+import { groupByTreeCount, treeCountParam } from './staged.ts';
 import type { FoldScore, Task } from './tasks.ts';
 import { defaultWorkers, runTasks, shared } from './worker-pool.ts';
 
@@ -94,7 +94,11 @@ export async function runSearch(
   const groups = (options.shareFits ?? true) ? groupByTreeCount(p.family, params) : params.map((_, i) => [i]);
   const sharedFolds = folds.map((fold) => ({ train: shared(fold.train), test: shared(fold.test) }));
   const candidatesOf = (group: number[]) => group.map((i) => params[i]!);
-  const jobs = groups.flatMap((group) => sharedFolds.map((fold, f) => ({ group, fold, f })));
+  // Longest first, so the workers finish together; results are put back by candidate and fold.
+  const jobs = groups
+    .map((group) => ({ group, work: expectedWork(p.family, candidatesOf(group)) }))
+    .flatMap(({ group, work }) => sharedFolds.map((fold, f) => ({ group, work, fold, f })))
+    .sort((a, b) => b.work - a.work);
   const tasks: Task[] = jobs.map(({ group, fold }) => ({
     type: 'cv-fold',
     family: p.family,
@@ -188,6 +192,16 @@ export async function runSearch(
     best,
     ...(best.model ? { bestModel: best.model } : {}),
   };
+}
+
+/** Rough relative cost of one fold fit (trees × levels), only to order the tasks. */
+function expectedWork(family: SearchPreset['family'], group: Record<string, unknown>[]): number {
+  const key = treeCountParam(family);
+  const trees = Math.max(...group.map((c) => (key && typeof c[key] === 'number' ? c[key] : 100)));
+  const c = group[0]!;
+  const depth = typeof c.maxDepth === 'number' ? c.maxDepth : 16;
+  const leafLevels = typeof c.maxLeaves === 'number' ? Math.log2(c.maxLeaves) : depth;
+  return trees * Math.min(depth, leafLevels);
 }
 
 function mean(a: number[]): number {
