@@ -2,6 +2,7 @@ import { createServiceApp, type ZodApp } from '@covertype/service-kit';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelManager } from './model/model-manager.ts';
+import { startIdleCollector } from './plugins/idle-gc.ts';
 import { Metrics, registerMetrics } from './plugins/metrics.ts';
 import { createShedding } from './plugins/shedding.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -21,6 +22,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** Log one line per request (off by default: it costs CPU under load). */
   logRequests?: boolean;
+  /** After this long without requests, collect garbage so memory grown under load is returned (0: never). */
+  idleGcMs?: number;
 }
 
 export type App = ZodApp & { metrics: Metrics; inflight: () => number };
@@ -50,6 +53,21 @@ export async function buildApp(options: AppOptions): Promise<App> {
     shedding.closing();
     done();
   });
+  if (options.idleGcMs) {
+    const collector = startIdleCollector({
+      activity: shedding.arrivals,
+      idleMs: options.idleGcMs,
+      onCollect: ({ heapBefore, heapAfter, ms }) =>
+        app.log.debug(
+          { heapBeforeMb: heapBefore / 2 ** 20, heapAfterMb: heapAfter / 2 ** 20, ms },
+          'idle: garbage collected',
+        ),
+    });
+    app.addHook('onClose', (_app, done) => {
+      collector.stop();
+      done();
+    });
+  }
   registerMetrics(app, metrics);
   options.manager
     .on('inference', (seconds, rows, model) => metrics.observeInference(seconds, rows, model))

@@ -53,6 +53,8 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT: duration('10s'),
   /** onnxruntime threads per process; 1 suits a one-CPU container (scale with processes). */
   ORT_THREADS: int(1, 1, 64),
+  /** Seconds without requests before memory grown under load is collected and returned; 0 turns it off. */
+  IDLE_GC_SECONDS: z.coerce.number().min(0).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Log one line per request (costly under load; off by default). */
   LOG_REQUESTS: z

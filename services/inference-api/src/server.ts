@@ -74,6 +74,7 @@ async function worker(): Promise<void> {
     maxInflight: config.MAX_INFLIGHT,
     bodyLimit: config.BODY_LIMIT,
     logRequests: config.LOG_REQUESTS,
+    idleGcMs: config.IDLE_GC_SECONDS * 1000,
   });
   // Listen at once: /healthz answers while the model loads, /readyz says when it is ready.
   void manager.start();

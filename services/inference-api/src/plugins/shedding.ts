@@ -15,6 +15,8 @@ const EXEMPT = new Set([
 
 export interface Shedding {
   inflight: () => number;
+  /** Requests that reached the server so far (shed ones included, probes not): a sign of activity. */
+  arrivals: () => number;
   /**
    * From now on every answer ends its connection (`Connection: close`): Node only closes the
    * connections idle when close() starts, and a busy keep-alive connection would otherwise stay
@@ -52,6 +54,7 @@ export function createShedding(options: {
     'retry-after': retryAfter,
   };
   let inflight = 0;
+  let arrivals = 0;
   let closing = false;
   function leave(this: ServerResponse) {
     inflight--;
@@ -66,6 +69,7 @@ export function createShedding(options: {
 
   return {
     inflight: () => inflight,
+    arrivals: () => arrivals,
     closing: () => {
       closing = true;
     },
@@ -73,6 +77,7 @@ export function createShedding(options: {
       const server = http.createServer((req, res) => {
         if (closing) res.setHeader('connection', 'close');
         if (isExempt(req.url)) return handler(req, res);
+        arrivals++;
         if (inflight >= maxInflight) {
           metrics.shed.inc();
           res.writeHead(503, headers);
