@@ -53,6 +53,11 @@ export interface OpenLoopResult {
   refused: LatencySummary;
   /** How late (ms) the generator wrote requests against their scheduled time. */
   sendLag: LatencySummary;
+  /**
+   * p99 (ms) over every arrival of the schedule, where one that got no 2xx answer (dropped,
+   * refused, failed) counts as infinitely slow: a generator or server that sheds cannot look fast.
+   */
+  p99AllArrivals: number;
   /** Answers per second of schedule. */
   achievedRate: number;
   connections: number;
@@ -72,38 +77,133 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
   };
 }
 
+/** The q-quantile of `values` plus `misses` samples of +Infinity. */
+export function quantileWithMisses(values: Float64Array, misses: number, q: number): number {
+  const n = values.length + misses;
+  const rank = Math.ceil(q * n) - 1;
+  if (n === 0) return 0;
+  if (rank >= values.length) return Number.POSITIVE_INFINITY;
+  const sorted = Float64Array.from(values).sort();
+  return Math.round(sorted[rank]! * 1000) / 1000;
+}
+
 interface Conn {
   socket: net.Socket;
   busy: boolean;
   dead: boolean;
-  buf: Buffer;
+  /** Bytes of an answer split across reads (rare: answers are a few hundred bytes). */
+  pending: Buffer | null;
   sentAt: number;
 }
 
-const HEADER_END = Buffer.from('\r\n\r\n');
+/** Per-connection read buffer: answers are small, and reads into it allocate nothing. */
+const READ_BUFFER = 16 * 1024;
+const CR = 13;
+const LF = 10;
 
-/** Parses `Content-Length` and `Connection: close` from a response head (latin1). */
-function parseHead(head: string): { status: string; length: number; close: boolean } {
-  const lower = head.toLowerCase();
-  const at = lower.indexOf('content-length:');
+/** Lower-cases an ASCII letter code. */
+const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/** True when `buf[at..]` starts with `name` (lower-case ASCII), ignoring case. */
+function startsWith(buf: Buffer, at: number, end: number, name: string): boolean {
+  if (end - at < name.length) return false;
+  for (let i = 0; i < name.length; i++) if (lower(buf[at + i]!) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * One HTTP/1.1 answer head parsed from bytes, with no strings made: the generator must not pause
+ * for its own garbage collection, or its pauses show up as the server's latency.
+ */
+export interface Answer {
+  status: number;
+  /** Bytes of head + body. */
+  size: number;
+  close: boolean;
+}
+
+/** Parses the answer at `buf[start..end)`; undefined until head and body are complete. */
+export function parseAnswer(buf: Buffer, start: number, end: number): Answer | undefined {
   let length = 0;
-  if (at >= 0) {
-    let i = at + 15;
-    while (lower.charCodeAt(i) === 32) i++;
-    for (let c = lower.charCodeAt(i); c >= 48 && c <= 57; c = lower.charCodeAt(++i))
-      length = length * 10 + c - 48;
+  let close = false;
+  let chunked = false;
+  // "HTTP/1.1 200 ..."
+  const status = (buf[start + 9]! - 48) * 100 + (buf[start + 10]! - 48) * 10 + (buf[start + 11]! - 48);
+  let line = start;
+  for (let i = start; i + 1 < end; i++) {
+    if (buf[i] !== CR || buf[i + 1] !== LF) continue;
+    if (i === line) {
+      const bodyEnd = chunked ? chunkedEnd(buf, i + 2, end) : i + 2 + length;
+      return bodyEnd !== undefined && bodyEnd <= end ? { status, size: bodyEnd - start, close } : undefined;
+    }
+    if (startsWith(buf, line, i, 'content-length:')) {
+      let j = line + 15;
+      while (buf[j] === 32) j++;
+      length = 0;
+      for (let c = buf[j]!; c >= 48 && c <= 57 && j < i; c = buf[++j]!) length = length * 10 + c - 48;
+    } else if (startsWith(buf, line, i, 'connection:')) {
+      let j = line + 11;
+      while (buf[j] === 32) j++;
+      close = startsWith(buf, j, i, 'close');
+    } else if (startsWith(buf, line, i, 'transfer-encoding:')) {
+      let j = line + 18;
+      while (buf[j] === 32) j++;
+      chunked = startsWith(buf, j, i, 'chunked');
+    }
+    line = i + 2;
   }
-  return { status: head.slice(9, 12), length, close: lower.includes('connection: close') };
+  return undefined;
+}
+
+const hexDigit = (c: number) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+
+/** End of a chunked body that starts at `at` (no trailers), or undefined while incomplete. */
+function chunkedEnd(buf: Buffer, at: number, end: number): number | undefined {
+  for (;;) {
+    let size = 0;
+    let i = at;
+    for (let d = hexDigit(buf[i]!); d >= 0 && i < end; d = hexDigit(buf[++i]!)) size = size * 16 + d;
+    // Skip chunk extensions up to the line's CRLF.
+    while (i + 1 < end && !(buf[i] === CR && buf[i + 1] === LF)) i++;
+    if (i + 1 >= end) return undefined;
+    const next = i + 2 + size + 2;
+    if (next > end) return undefined;
+    if (size === 0) return next;
+    at = next;
+  }
+}
+
+/** Latencies in a growable Float64Array: no boxed numbers for the collector to trace. */
+class Samples {
+  values: Float64Array;
+  length = 0;
+  /** Sized for the whole run up front: growing a large array mid-run would cost a collection. */
+  constructor(capacity: number) {
+    this.values = new Float64Array(Math.max(1024, capacity));
+  }
+  push(v: number): void {
+    if (this.length === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.length++] = v;
+  }
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
 }
 
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const request = Buffer.from(
     `POST ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(o.body)}\r\n\r\n${o.body}`,
   );
-  const statuses: Record<string, number> = {};
-  const accepted: number[] = [];
-  const refused: number[] = [];
-  const lags: number[] = [];
+  const statusCounts = new Map<number, number>();
+  const expected = Math.ceil((o.durationMs / 1000) * o.rate);
+  const accepted = new Samples(expected);
+  const refused = new Samples(expected);
+  const lags = new Samples(expected);
   let errors = 0;
   let completed = 0;
   let scheduled = 0;
@@ -126,36 +226,59 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     conn.busy = false;
     all.delete(conn);
   };
-  const onData = (conn: Conn, chunk: Buffer) => {
-    conn.buf = conn.buf.length ? Buffer.concat([conn.buf, chunk]) : chunk;
-    for (;;) {
-      const end = conn.buf.indexOf(HEADER_END);
-      if (end < 0) return;
-      const head = parseHead(conn.buf.toString('latin1', 0, end));
-      if (conn.buf.length < end + 4 + head.length) return;
-      conn.buf = conn.buf.subarray(end + 4 + head.length);
+  /** Handles every complete answer in buf[0..end); returns where the unparsed rest starts. */
+  const onAnswers = (conn: Conn, buf: Buffer, end: number): number => {
+    let at = 0;
+    while (at < end) {
+      const answer = parseAnswer(buf, at, end);
+      if (!answer) break;
+      at += answer.size;
       const latency = performance.now() - conn.sentAt;
-      statuses[head.status] = (statuses[head.status] ?? 0) + 1;
+      statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
       completed++;
-      if (head.status[0] === '2') accepted.push(latency);
-      else if (head.status === '503') refused.push(latency);
+      if (answer.status >= 200 && answer.status < 300) accepted.push(latency);
+      else if (answer.status === 503) refused.push(latency);
       conn.busy = false;
-      if (head.close) {
+      if (answer.close) {
         retire(conn);
         conn.socket.destroy();
-        return;
+        return end;
       }
       idle.push(conn);
     }
+    return at;
+  };
+  const onRead = (conn: Conn, n: number, buf: Buffer) => {
+    if (conn.pending) {
+      const joined = Buffer.concat([conn.pending, buf.subarray(0, n)]);
+      const used = onAnswers(conn, joined, joined.length);
+      conn.pending = used < joined.length ? joined.subarray(used) : null;
+      return;
+    }
+    const used = onAnswers(conn, buf, n);
+    // The read buffer is reused on the next read: keep a copy of a split answer.
+    if (used < n) conn.pending = Buffer.from(buf.subarray(used, n));
   };
   const open = (): Promise<Conn | undefined> =>
     new Promise((resolve) => {
       opened++;
       opening++;
-      const socket = net.connect({ host: o.host, port: o.port, noDelay: true });
-      const conn: Conn = { socket, busy: false, dead: false, buf: Buffer.alloc(0), sentAt: 0 };
+      const conn: Conn = { socket: undefined!, busy: false, dead: false, pending: null, sentAt: 0 };
+      const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
+      const socket = net.connect({
+        host: o.host,
+        port: o.port,
+        noDelay: true,
+        onread: {
+          buffer: readBuffer,
+          callback: (n) => {
+            onRead(conn, n, readBuffer);
+            return true;
+          },
+        },
+      });
+      conn.socket = socket;
       all.add(conn);
-      socket.on('data', (chunk) => onData(conn, chunk));
       socket.on('error', () => {
         if (conn.busy) errors++;
         retire(conn);
@@ -205,11 +328,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     sent,
     dropped,
     completed,
-    statuses,
+    statuses: Object.fromEntries([...statusCounts].map(([status, n]) => [String(status), n])),
     errors,
-    accepted: summarize(accepted),
-    refused: summarize(refused),
-    sendLag: summarize(lags),
+    accepted: summarize(accepted.view()),
+    refused: summarize(refused.view()),
+    sendLag: summarize(lags.view()),
+    p99AllArrivals: quantileWithMisses(accepted.view(), scheduled - accepted.length, 0.99),
     achievedRate: Math.round(completed / (o.durationMs / 1000)),
     connections: opened,
   };
