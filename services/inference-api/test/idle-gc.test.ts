@@ -62,6 +62,14 @@ describe('idle collector', () => {
     p.state.requests++;
     p.state.heap = 80 * MB;
     p.state.live = 80 * MB;
+    // The first check sees the request; five quiet ones later the first try.
+    t.mock.timers.tick(6000);
+    assert.equal(p.state.collections, 1);
+    // Tries again 6 s apart (V8 shrinks only when allocation over the last 5 s was low).
+    t.mock.timers.tick(5000);
+    assert.equal(p.state.collections, 1);
+    t.mock.timers.tick(1000);
+    assert.equal(p.state.collections, 2);
     t.mock.timers.tick(60_000);
     assert.equal(p.state.collections, 3);
     // The next burst is measured from the new baseline: a small growth is no reason to collect.

@@ -24,17 +24,23 @@ export interface IdleCollectorOptions {
   /** Committed heap bytes (default process.memoryUsage().heapTotal). */
   heapBytes?: () => number;
   collect?: () => void;
+  /** Wait between two tries while the heap has not shrunk (default 6 s; see ATTEMPTS). */
+  retryMs?: number;
   onCollect?: (info: { heapBefore: number; heapAfter: number; ms: number }) => void;
 }
 
-/** Tries per idle period: V8 shrinks its young generation only once allocation has been low for a while. */
+/**
+ * Tries per idle period. V8 gives its young generation back on a collection only when allocation
+ * since the collections of the last 5 s was low but not zero, so the first try right after a
+ * spike may only set the stage for the next one, 6 s later.
+ */
 const ATTEMPTS = 3;
 
 /**
  * After a load spike V8 keeps the young generation it grew (tens of MB) until its next
  * collection, and an idle server allocates too little to trigger one: memory taken under load
- * would stay taken. Once requests stop for `idleMs`, this runs a full collection, retrying on
- * the next checks until the heap shrinks. A busy server never pauses for it, and a server
+ * would stay taken. Once requests stop for `idleMs`, this runs a full collection, and tries
+ * again `retryMs` later until the heap shrinks. A busy server never pauses for it, and a server
  * whose heap did not grow does not collect at all.
  */
 export function startIdleCollector(options: IdleCollectorOptions): { stop: () => void } {
@@ -43,9 +49,11 @@ export function startIdleCollector(options: IdleCollectorOptions): { stop: () =>
   const heapBytes = options.heapBytes ?? (() => process.memoryUsage().heapTotal);
   const collect = options.collect ?? exposeGc();
   const idleChecks = Math.max(1, Math.ceil(options.idleMs / checkMs));
+  const retryChecks = Math.max(1, Math.ceil((options.retryMs ?? 6000) / checkMs));
   let seen = options.activity();
   let quietChecks = 0;
   let attempts = 0;
+  let nextTry = idleChecks;
   let baseline = heapBytes();
 
   const timer = setInterval(() => {
@@ -54,16 +62,18 @@ export function startIdleCollector(options: IdleCollectorOptions): { stop: () =>
       seen = now;
       quietChecks = 0;
       attempts = 0;
+      nextTry = idleChecks;
       return;
     }
     quietChecks++;
-    if (quietChecks < idleChecks || attempts >= ATTEMPTS) return;
+    if (quietChecks < nextTry || attempts >= ATTEMPTS) return;
     const heapBefore = heapBytes();
     if (heapBefore < baseline + growth) return;
     const started = performance.now();
     collect();
     const heapAfter = heapBytes();
     attempts++;
+    nextTry = quietChecks + retryChecks;
     options.onCollect?.({ heapBefore, heapAfter, ms: performance.now() - started });
     // Shrunk, or what is left is live: either way this is the new normal.
     if (heapAfter < heapBefore - growth / 2 || attempts >= ATTEMPTS) {
