@@ -95,7 +95,7 @@ export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
       retries: 1,
       retryDelayMs: limits.retryDelayMs,
       timeoutMs: limits.trainTimeoutMs,
-      run: async ({ env, runId, log, result }) =>
+      run: async ({ env, runId, log, result, signal }) =>
         trainFamily({
           mlflow: env.mlflow,
           experimentName: env.settings.experimentName,
@@ -108,6 +108,7 @@ export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
           testTable: result(validate).testFingerprint,
           seed: env.settings.splitSeed,
           workers: env.settings.workers || undefined,
+          signal,
           log,
         }),
     });

@@ -19,7 +19,7 @@ export async function fitRandomForestParallel(
   x: FeatureMatrix,
   y: Uint8Array,
   params: Partial<RandomForestParams> = {},
-  options: ForestFitOptions & { workers?: number } = {},
+  options: ForestFitOptions & { workers?: number; signal?: AbortSignal } = {},
 ): Promise<TreeEnsembleModel> {
   const workers = options.workers ?? defaultWorkers();
   if (workers <= 1) return fitRandomForest(x, y, params, options);
@@ -42,7 +42,7 @@ export async function fitRandomForestParallel(
     for (let t = c; t < p.nEstimators; t += chunks) trees.push(t);
     tasks.push({ type: 'forest-trees', params: p, x: sx, y: sy, K: labels.length, trees });
   }
-  const results = await runTasks(tasks, workers);
+  const results = await runTasks(tasks, workers, undefined, options.signal);
   const trees = new Array(p.nEstimators);
   results.forEach((r, c) => {
     if (r.type !== 'forest-trees') throw new Error(`unexpected worker result ${r.type}`);

@@ -28,6 +28,8 @@ export interface SearchOptions {
    * trees of that fit (default true). Results are identical either way; false is for tests and timing.
    */
   shareFits?: boolean;
+  /** Stops the search: it rejects with the signal's reason and its worker threads are terminated. */
+  signal?: AbortSignal;
 }
 
 export interface ScoreSummary {
@@ -114,7 +116,7 @@ export async function runSearch(
   const progress = (fits = 1) => {
     for (let i = 0; i < fits; i++) options.onProgress?.(++done, total);
   };
-  const results = await runTasks(tasks, workers, (t) => progress(jobs[t]!.group.length));
+  const results = await runTasks(tasks, workers, (t) => progress(jobs[t]!.group.length), options.signal);
   const foldScores: FoldScore[][] = params.map(() => new Array<FoldScore>(k));
   results.forEach((r, t) => {
     if (r.type !== 'cv-fold') throw new Error(`unexpected worker result ${r.type}`);
@@ -158,7 +160,11 @@ export async function runSearch(
   if (p.family === 'random-forest' && toRefit.length === 1 && workers > 1) {
     // One forest to refit: grow its trees on all workers (same model as one worker would grow).
     const start = performance.now();
-    best.model = await fitRandomForestParallel(sx, sy, best.params, { workers, classLabels });
+    best.model = await fitRandomForestParallel(sx, sy, best.params, {
+      workers,
+      classLabels,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     best.refitSeconds = (performance.now() - start) / 1000;
     progress();
     return {
@@ -176,6 +182,7 @@ export async function runSearch(
     toRefit.map((c) => ({ type: 'fit', family: p.family, params: c.params, x: sx, y: sy, classLabels })),
     workers,
     () => progress(),
+    options.signal,
   );
   fits.forEach((r, i) => {
     if (r.type !== 'fit') throw new Error(`unexpected worker result ${r.type}`);

@@ -94,6 +94,26 @@ describe('runSearch', () => {
     assert.equal(sequential.candidates.filter((c) => c.model).length, 2);
   });
 
+  it('stops at once when its signal aborts: rejects with the reason, workers terminated', async () => {
+    // Far more work than the test's time: only the abort can end it.
+    const endless: SearchPreset = {
+      name: 'endless',
+      description: 'boosting that would run for hours',
+      family: 'gradient-boosting',
+      folds: 2,
+      scoring: 'accuracy',
+      fixed: { rounds: 1_000_000, maxLeaves: 31, minSamplesLeaf: 1 },
+      grid: { learningRate: [0.1, 0.2] },
+    };
+    const controller = new AbortController();
+    const reason = new Error('task train-gradient-boosting timed out');
+    setTimeout(() => controller.abort(reason), 300);
+    const started = performance.now();
+    await assert.rejects(runSearch(endless, x, y, { workers: 2, signal: controller.signal }), reason);
+    assert.ok(performance.now() - started < 5000);
+    await assert.rejects(runSearch(endless, x, y, { workers: 2, signal: controller.signal }), reason);
+  });
+
   it('refits the best forest on all workers with the same result as one thread', async () => {
     const one = await runSearch(preset, x, y, { workers: 1, seed: 4 });
     const two = await runSearch(preset, x, y, { workers: 2, seed: 4 });

@@ -74,6 +74,7 @@ export function runPlannedSearch(
     seed: number;
     workers?: number | undefined;
     onProgress?: (done: number, total: number) => void;
+    signal?: AbortSignal | undefined;
   },
 ): Promise<SearchResult> {
   return runSearch(search.preset, x, y, {
@@ -82,5 +83,6 @@ export function runPlannedSearch(
     refit: 'best',
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

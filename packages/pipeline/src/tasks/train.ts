@@ -46,6 +46,8 @@ export interface TrainOptions {
   testTable: string;
   seed: number;
   workers?: number | undefined;
+  /** Aborts the searches (task timeout, trainer stopping): their worker threads stop at once. */
+  signal?: AbortSignal | undefined;
   log: Logger;
 }
 
@@ -210,6 +212,7 @@ export async function trainFamily(options: TrainOptions): Promise<Candidate[]> {
     const outcome = await runPlannedSearch(search, x, y, {
       seed: options.seed,
       workers: options.workers,
+      signal: options.signal,
       // A workshop search runs for minutes: say how far it got, every tenth of the fits.
       onProgress: (done, total) => {
         const decile = Math.floor((done / total) * 10);
@@ -220,6 +223,8 @@ export async function trainFamily(options: TrainOptions): Promise<Candidate[]> {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    // A search that ended as its task was given up must not log runs the retry will log again.
+    options.signal?.throwIfAborted();
     options.log.info(
       { search: search.preset.name, candidates: outcome.candidates.length, folds: search.folds, seconds },
       'search finished',
