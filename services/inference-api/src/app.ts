@@ -57,9 +57,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     const collector = startIdleCollector({
       activity: shedding.arrivals,
       idleMs: options.idleGcMs,
-      onCollect: ({ heapBefore, heapAfter, ms }) =>
+      onCollect: ({ youngBefore, youngAfter, ms }) =>
         app.log.debug(
-          { heapBeforeMb: heapBefore / 2 ** 20, heapAfterMb: heapAfter / 2 ** 20, ms },
+          { youngBeforeMb: youngBefore / 2 ** 20, youngAfterMb: youngAfter / 2 ** 20, ms },
           'idle: garbage collected',
         ),
     });

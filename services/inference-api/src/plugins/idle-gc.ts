@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -12,6 +12,11 @@ export function exposeGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
+function newSpaceBytes(): number {
+  for (const space of getHeapSpaceStatistics()) if (space.space_name === 'new_space') return space.space_size;
+  return 0;
+}
+
 export interface IdleCollectorOptions {
   /** A count of requests that only grows; no change between two checks means idle. */
   activity: () => number;
@@ -19,14 +24,14 @@ export interface IdleCollectorOptions {
   idleMs: number;
   /** How often activity is checked (default 1 s). */
   checkMs?: number;
-  /** Collect only when the heap has grown by this much since the last collection (default 8 MiB). */
-  growthBytes?: number;
-  /** Committed heap bytes (default process.memoryUsage().heapTotal). */
-  heapBytes?: () => number;
+  /** Collect only while the young generation is larger than this (default 16 MiB; idle it is 1–8 MiB). */
+  youngLimitBytes?: number;
+  /** Committed bytes of V8's young generation (default: the new space's size). */
+  youngBytes?: () => number;
   collect?: () => void;
   /** Wait between two tries while the heap has not shrunk (default 6 s; see ATTEMPTS). */
   retryMs?: number;
-  onCollect?: (info: { heapBefore: number; heapAfter: number; ms: number }) => void;
+  onCollect?: (info: { youngBefore: number; youngAfter: number; ms: number }) => void;
 }
 
 /**
@@ -39,14 +44,15 @@ const ATTEMPTS = 3;
 /**
  * After a load spike V8 keeps the young generation it grew (tens of MB) until its next
  * collection, and an idle server allocates too little to trigger one: memory taken under load
- * would stay taken. Once requests stop for `idleMs`, this runs a full collection, and tries
- * again `retryMs` later until the heap shrinks. A busy server never pauses for it, and a server
- * whose heap did not grow does not collect at all.
+ * would stay taken. Once requests stop for `idleMs`, this runs a full collection while the young
+ * generation is above its limit, trying again `retryMs` later (at most 3 times) until it has
+ * shrunk. A busy server never pauses for it, and one whose young generation did not grow (light
+ * traffic) does not collect at all. Old-generation memory V8 returns by itself.
  */
 export function startIdleCollector(options: IdleCollectorOptions): { stop: () => void } {
   const checkMs = options.checkMs ?? 1000;
-  const growth = options.growthBytes ?? 8 * 2 ** 20;
-  const heapBytes = options.heapBytes ?? (() => process.memoryUsage().heapTotal);
+  const limit = options.youngLimitBytes ?? 16 * 2 ** 20;
+  const youngBytes = options.youngBytes ?? newSpaceBytes;
   const collect = options.collect ?? exposeGc();
   const idleChecks = Math.max(1, Math.ceil(options.idleMs / checkMs));
   const retryChecks = Math.max(1, Math.ceil((options.retryMs ?? 6000) / checkMs));
@@ -54,7 +60,6 @@ export function startIdleCollector(options: IdleCollectorOptions): { stop: () =>
   let quietChecks = 0;
   let attempts = 0;
   let nextTry = idleChecks;
-  let baseline = heapBytes();
 
   const timer = setInterval(() => {
     const now = options.activity();
@@ -67,19 +72,17 @@ export function startIdleCollector(options: IdleCollectorOptions): { stop: () =>
     }
     quietChecks++;
     if (quietChecks < nextTry || attempts >= ATTEMPTS) return;
-    const heapBefore = heapBytes();
-    if (heapBefore < baseline + growth) return;
+    const youngBefore = youngBytes();
+    // Nothing grown to give back (or given back already): done until the next burst.
+    if (youngBefore <= limit) {
+      attempts = ATTEMPTS;
+      return;
+    }
     const started = performance.now();
     collect();
-    const heapAfter = heapBytes();
     attempts++;
     nextTry = quietChecks + retryChecks;
-    options.onCollect?.({ heapBefore, heapAfter, ms: performance.now() - started });
-    // Shrunk, or what is left is live: either way this is the new normal.
-    if (heapAfter < heapBefore - growth / 2 || attempts >= ATTEMPTS) {
-      baseline = heapAfter;
-      attempts = ATTEMPTS;
-    }
+    options.onCollect?.({ youngBefore, youngAfter: youngBytes(), ms: performance.now() - started });
   }, checkMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
