@@ -29,7 +29,7 @@ export interface IdleCollectorOptions {
   /** Committed bytes of V8's young generation (default: the new space's size). */
   youngBytes?: () => number;
   collect?: () => void;
-  /** Wait between two tries while the heap has not shrunk (default 6 s; see ATTEMPTS). */
+  /** Wait between two tries while the young generation has not shrunk (default 6 s; see ATTEMPTS). */
   retryMs?: number;
   onCollect?: (info: { youngBefore: number; youngAfter: number; ms: number }) => void;
 }
