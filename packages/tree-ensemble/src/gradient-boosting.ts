@@ -117,30 +117,32 @@ export function fitGradientBoosting(
   let sinceBest = 0;
   let round = 0;
   for (; round < p.rounds; round++) {
-    softmaxInto(raw, prob, K);
     if (m < n) {
-      // Partial Fisher-Yates: the first m of a shuffled index, sorted back for memory locality.
+      // Partial Fisher-Yates: the first m of a shuffled index, put back in ascending order for memory
+      // locality by a scan over the rows (cheaper than sorting).
       for (let i = 0; i < m; i++) {
         const j = i + rng.int(n - i);
         const t = all[i]!;
         all[i] = all[j]!;
         all[j] = t;
       }
-      sample.set(all.subarray(0, m));
-      sample.sort();
       inSample.fill(0);
-      for (let i = 0; i < m; i++) inSample[sample[i]!] = 1;
+      for (let i = 0; i < m; i++) inSample[all[i]!] = 1;
+      for (let i = 0, j = 0; i < n; i++) if (inSample[i]) sample[j++] = i;
     } else {
       sample.set(all);
     }
+    // Probabilities, gradients and hessians only of the rows the trees see.
+    softmaxInto(raw, prob, K, sample);
     for (let k = 0; k < K; k++) {
-      for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        const i = sample[j]!;
         const pk = prob[i * K + k]!;
         grad[i] = pk - (ytrain[i] === k ? 1 : 0);
         hess[i] = Math.max(pk * (1 - pk), 1e-16);
       }
       index.set(sample);
-      const { tree, leaves } = grower.grow(grad, hess, index, m, k);
+      const { tree, leaves } = grower.grow(grad, hess, index, m, k, k > 0);
       trees.push(tree);
       for (const leaf of leaves) {
         for (let i = leaf.start; i < leaf.end; i++) {
@@ -190,8 +192,10 @@ export function fitGradientBoosting(
   };
 }
 
-function softmaxInto(raw: Float64Array, out: Float64Array, K: number): void {
-  for (let o = 0; o < raw.length; o += K) {
+/** Softmax of the raw scores of the given rows. */
+function softmaxInto(raw: Float64Array, out: Float64Array, K: number, rows: Uint32Array): void {
+  for (let j = 0; j < rows.length; j++) {
+    const o = rows[j]! * K;
     let max = -Infinity;
     for (let k = 0; k < K; k++) if (raw[o + k]! > max) max = raw[o + k]!;
     let sum = 0;

@@ -45,6 +45,8 @@ interface GrowNode {
 export class HistTreeGrower {
   private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
+  /** Row counts per slot of the last root histogram built with counting (reused while the rows stay the same). */
+  private readonly rootCnt: Float64Array;
 
   constructor(
     private readonly bins: Uint8Array,
@@ -54,11 +56,14 @@ export class HistTreeGrower {
     private readonly opts: HistTreeOptions,
   ) {
     this.histSize = cols * SLOTS * STRIDE;
+    this.rootCnt = new Float64Array(cols * SLOTS);
   }
 
   /**
    * Returns the tree plus, per leaf, its row range in `index` and its value, so the caller can
    * update the training predictions without walking the tree.
+   * `sameRows`: index[0..m) holds the same set of rows as in the previous call (as for the trees of
+   * the other classes in a boosting round), so the root's row counts per bin are reused.
    */
   grow(
     grad: Float64Array,
@@ -66,6 +71,7 @@ export class HistTreeGrower {
     index: Uint32Array,
     m: number,
     classId: number,
+    sameRows = false,
   ): { tree: ReturnType<TreeBuilder['build']>; leaves: { start: number; end: number; value: number }[] } {
     const builder = new TreeBuilder(1);
     const root: GrowNode = {
@@ -87,7 +93,16 @@ export class HistTreeGrower {
     }
     root.g = g;
     root.h = h;
-    root.hist = this.build(grad, hess, index, 0, m);
+    const rootCnt = this.rootCnt;
+    if (sameRows) {
+      const hist = this.buildSums(grad, hess, index, 0, m);
+      for (let s = 0; s < rootCnt.length; s++) hist[s * STRIDE + 2] = rootCnt[s]!;
+      root.hist = hist;
+    } else {
+      const hist = this.build(grad, hess, index, 0, m);
+      for (let s = 0; s < rootCnt.length; s++) rootCnt[s] = hist[s * STRIDE + 2]!;
+      root.hist = hist;
+    }
     this.findSplit(root);
     const open: GrowNode[] = [root];
     const done: GrowNode[] = [];
@@ -153,6 +168,25 @@ export class HistTreeGrower {
         hist[k] = hist[k]! + gr;
         hist[k + 1] = hist[k + 1]! + he;
         hist[k + 2] = hist[k + 2]! + 1;
+      }
+    }
+    return hist;
+  }
+
+  /** Like build, without the row counts (left at 0). */
+  private buildSums(grad: Float64Array, hess: Float64Array, index: Uint32Array, start: number, end: number) {
+    const hist = this.alloc();
+    const bins = this.bins;
+    const cols = this.cols;
+    for (let i = start; i < end; i++) {
+      const r = index[i]!;
+      const gr = grad[r]!;
+      const he = hess[r]!;
+      const o = r * cols;
+      for (let f = 0; f < cols; f++) {
+        const k = (f * SLOTS + bins[o + f]!) * STRIDE;
+        hist[k] = hist[k]! + gr;
+        hist[k + 1] = hist[k + 1]! + he;
       }
     }
     return hist;
