@@ -143,7 +143,12 @@ export class HistTreeGrower {
   private alloc(): Float64Array {
     const h = this.pool.pop();
     if (h) {
-      h.fill(0);
+      // Only the slots of real bins and the missing bin are ever written.
+      for (let f = 0; f < this.cols; f++) {
+        const base = f * SLOTS * STRIDE;
+        h.fill(0, base, base + this.nBins[f]! * STRIDE);
+        h.fill(0, base + MISSING_BIN * STRIDE, base + (MISSING_BIN + 1) * STRIDE);
+      }
       return h;
     }
     return new Float64Array(this.histSize);
@@ -320,7 +325,16 @@ export class HistTreeGrower {
       const large = leftSmaller ? right : left;
       small.hist = this.build(grad, hess, index, small.start, small.end);
       const sh = small.hist;
-      for (let k = 0; k < parentHist.length; k++) parentHist[k] = parentHist[k]! - sh[k]!;
+      // Over the slots in use only (the others stay 0 in both).
+      for (let f = 0; f < cols; f++) {
+        const base = f * SLOTS * STRIDE;
+        const end = base + this.nBins[f]! * STRIDE;
+        for (let k = base; k < end; k++) parentHist[k] = parentHist[k]! - sh[k]!;
+        const mk = base + MISSING_BIN * STRIDE;
+        parentHist[mk] = parentHist[mk]! - sh[mk]!;
+        parentHist[mk + 1] = parentHist[mk + 1]! - sh[mk + 1]!;
+        parentHist[mk + 2] = parentHist[mk + 2]! - sh[mk + 2]!;
+      }
       large.hist = parentHist;
     } else {
       this.release(node);
