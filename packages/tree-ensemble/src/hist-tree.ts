@@ -47,6 +47,8 @@ export class HistTreeGrower {
   private readonly histSize: number;
   /** Row counts per slot of the last root histogram built with counting (reused while the rows stay the same). */
   private readonly rootCnt: Float64Array;
+  /** The bin codes read 4 at a time (little-endian), when each row is a whole number of words. */
+  private readonly words: Uint32Array | null;
 
   constructor(
     private readonly bins: Uint8Array,
@@ -57,6 +59,10 @@ export class HistTreeGrower {
   ) {
     this.histSize = cols * SLOTS * STRIDE;
     this.rootCnt = new Float64Array(cols * SLOTS);
+    this.words =
+      cols % 4 === 0 && bins.byteOffset % 4 === 0 && new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
+        ? new Uint32Array(bins.buffer, bins.byteOffset, bins.length / 4)
+        : null;
   }
 
   /**
@@ -163,6 +169,38 @@ export class HistTreeGrower {
     const hist = this.alloc();
     const bins = this.bins;
     const cols = this.cols;
+    const words = this.words;
+    if (words) {
+      // Four bin codes per load and the feature loop unrolled by four (fewer loads, bounds checks and
+      // loop steps); the same additions in the same order as the loop below.
+      const wpr = cols >> 2;
+      for (let i = start; i < end; i++) {
+        const r = index[i]!;
+        const gr = grad[r]!;
+        const he = hess[r]!;
+        const o = r * wpr;
+        for (let q = 0, fb = 0; q < wpr; q++, fb += 4 * SLOTS * STRIDE) {
+          const w = words[o + q]!;
+          const k0 = fb + (w & 255) * STRIDE;
+          hist[k0] = hist[k0]! + gr;
+          hist[k0 + 1] = hist[k0 + 1]! + he;
+          hist[k0 + 2] = hist[k0 + 2]! + 1;
+          const k1 = fb + SLOTS * STRIDE + ((w >>> 8) & 255) * STRIDE;
+          hist[k1] = hist[k1]! + gr;
+          hist[k1 + 1] = hist[k1 + 1]! + he;
+          hist[k1 + 2] = hist[k1 + 2]! + 1;
+          const k2 = fb + 2 * SLOTS * STRIDE + ((w >>> 16) & 255) * STRIDE;
+          hist[k2] = hist[k2]! + gr;
+          hist[k2 + 1] = hist[k2 + 1]! + he;
+          hist[k2 + 2] = hist[k2 + 2]! + 1;
+          const k3 = fb + 3 * SLOTS * STRIDE + (w >>> 24) * STRIDE;
+          hist[k3] = hist[k3]! + gr;
+          hist[k3 + 1] = hist[k3 + 1]! + he;
+          hist[k3 + 2] = hist[k3 + 2]! + 1;
+        }
+      }
+      return hist;
+    }
     for (let i = start; i < end; i++) {
       const r = index[i]!;
       const gr = grad[r]!;
@@ -183,6 +221,33 @@ export class HistTreeGrower {
     const hist = this.alloc();
     const bins = this.bins;
     const cols = this.cols;
+    const words = this.words;
+    if (words) {
+      // As in build.
+      const wpr = cols >> 2;
+      for (let i = start; i < end; i++) {
+        const r = index[i]!;
+        const gr = grad[r]!;
+        const he = hess[r]!;
+        const o = r * wpr;
+        for (let q = 0, fb = 0; q < wpr; q++, fb += 4 * SLOTS * STRIDE) {
+          const w = words[o + q]!;
+          const k0 = fb + (w & 255) * STRIDE;
+          hist[k0] = hist[k0]! + gr;
+          hist[k0 + 1] = hist[k0 + 1]! + he;
+          const k1 = fb + SLOTS * STRIDE + ((w >>> 8) & 255) * STRIDE;
+          hist[k1] = hist[k1]! + gr;
+          hist[k1 + 1] = hist[k1 + 1]! + he;
+          const k2 = fb + 2 * SLOTS * STRIDE + ((w >>> 16) & 255) * STRIDE;
+          hist[k2] = hist[k2]! + gr;
+          hist[k2 + 1] = hist[k2 + 1]! + he;
+          const k3 = fb + 3 * SLOTS * STRIDE + (w >>> 24) * STRIDE;
+          hist[k3] = hist[k3]! + gr;
+          hist[k3 + 1] = hist[k3 + 1]! + he;
+        }
+      }
+      return hist;
+    }
     for (let i = start; i < end; i++) {
       const r = index[i]!;
       const gr = grad[r]!;
