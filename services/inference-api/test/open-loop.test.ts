@@ -52,18 +52,19 @@ describe('open-loop load generator', () => {
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"Cover_Type":2}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const result = await openLoop({
+    // One second at 400 arrivals/s.
+    const run = (connections: { preAllocated: number; maxConnections: number; drainMs?: number }) =>
+      openLoop({
         host: '127.0.0.1',
         port: (server.address() as AddressInfo).port,
         path: '/predict',
         body: '{}',
         rate: 400,
         durationMs: 1000,
-        preAllocated: 2,
-        maxConnections: 3,
-        drainMs: 200,
+        ...connections,
       });
+    try {
+      const result = await run({ preAllocated: 2, maxConnections: 3, drainMs: 200 });
       assert.equal(result.scheduled, 400);
       // The three held requests occupy all three connections: everything after them is dropped.
       assert.equal(result.sent, 3);
@@ -72,16 +73,7 @@ describe('open-loop load generator', () => {
       for (const res of held) res.end();
 
       n = 100;
-      const free = await openLoop({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        path: '/predict',
-        body: '{}',
-        rate: 400,
-        durationMs: 1000,
-        preAllocated: 4,
-        maxConnections: 64,
-      });
+      const free = await run({ preAllocated: 4, maxConnections: 64 });
       assert.equal(free.dropped, 0);
       assert.equal(free.errors, 0);
       assert.equal(free.completed, 400);
