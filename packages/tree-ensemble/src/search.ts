@@ -1,10 +1,10 @@
 import { expandCandidates } from './candidates.ts';
-import type { FeatureMatrix } from './features.ts';
+import { type FeatureMatrix, takeLabels } from './features.ts';
 import type { ModelFamily } from './fit.ts';
 import type { TreeEnsembleModel } from './model.ts';
 import { fitRandomForestParallel } from './parallel-forest.ts';
 import { getPreset, type Scoring, type SearchPreset } from './presets.ts';
-import { stratifiedKFold } from './split.ts';
+import { stratifiedKFold, stratifiedSplit } from './split.ts';
 import { groupByTreeCount, treeCountParam } from './staged.ts';
 import type { FoldScore, Task } from './tasks.ts';
 import { defaultWorkers, runTasks, shared } from './worker-pool.ts';
@@ -51,7 +51,12 @@ export interface CandidateResult {
   folds: FoldScore[];
   mean: ScoreSummary;
   std: Omit<ScoreSummary, 'fitSeconds'>;
-  /** 1 = best by the search's scoring. */
+  /**
+   * With halving: the last rung (0-based) this candidate was cross-validated in; its fold scores come
+   * from that rung's share of the training rows (factor^(rung - (rungs - 1))).
+   */
+  rung?: number;
+  /** 1 = best by the search's scoring (with halving, candidates of a later rung first). */
   rank: number;
   /** Fitted on all rows when refit covers this candidate. */
   model?: TreeEnsembleModel;
@@ -93,38 +98,71 @@ export async function runSearch(
   const folds = stratifiedKFold(y, k, seed);
   const sx: FeatureMatrix = { rows: x.rows, cols: x.cols, values: shared(x.values) };
   const sy = shared(y);
-  const groups = (options.shareFits ?? true) ? groupByTreeCount(p.family, params) : params.map((_, i) => [i]);
   const sharedFolds = folds.map((fold) => ({ train: shared(fold.train), test: shared(fold.test) }));
-  const candidatesOf = (group: number[]) => group.map((i) => params[i]!);
-  // Longest first, so the workers finish together; results are put back by candidate and fold.
-  const jobs = groups
-    .map((group) => ({ group, work: expectedWork(p.family, candidatesOf(group)) }))
-    .flatMap(({ group, work }) => sharedFolds.map((fold, f) => ({ group, work, fold, f })))
-    .sort((a, b) => b.work - a.work);
-  const tasks: Task[] = jobs.map(({ group, fold }) => ({
-    type: 'cv-fold',
-    family: p.family,
-    candidates: candidatesOf(group),
-    x: sx,
-    y: sy,
-    train: fold.train,
-    test: fold.test,
-    classLabels,
-  }));
+  const rungs = p.halving?.rungs ?? 1;
+  const factor = p.halving?.factor ?? 1;
+  const survivors = (n: number) => Math.ceil(n / factor);
+  let fitsPlanned = 0;
+  for (let r = 0, n = params.length; r < rungs; r++, n = survivors(n)) fitsPlanned += n * k;
   let done = 0;
-  const total = params.length * k + (refit === 'all' ? params.length : refit === 'best' ? 1 : 0);
+  const total = fitsPlanned + (refit === 'all' ? params.length : refit === 'best' ? 1 : 0);
   const progress = (fits = 1) => {
     for (let i = 0; i < fits; i++) options.onProgress?.(++done, total);
   };
-  const results = await runTasks(tasks, workers, (t) => progress(jobs[t]!.group.length), options.signal);
+
   const foldScores: FoldScore[][] = params.map(() => new Array<FoldScore>(k));
-  results.forEach((r, t) => {
-    if (r.type !== 'cv-fold') throw new Error(`unexpected worker result ${r.type}`);
-    const { group, f } = jobs[t]!;
-    group.forEach((i, m) => {
-      foldScores[i]![f] = r.scores[m]!;
+  /** Cross-validates the candidates `ids` with these training rows per fold, into foldScores. */
+  const crossValidate = async (ids: number[], trainOf: (f: number) => Uint32Array) => {
+    const subset = ids.map((i) => params[i]!);
+    const groups =
+      (options.shareFits ?? true) ? groupByTreeCount(p.family, subset) : subset.map((_, j) => [j]);
+    // Longest first, so the workers finish together; results are put back by candidate and fold.
+    const jobs = groups
+      .map((g) => ({
+        group: g.map((j) => ids[j]!),
+        work: expectedWork(
+          p.family,
+          g.map((j) => subset[j]!),
+        ),
+      }))
+      .flatMap(({ group, work }) => sharedFolds.map((fold, f) => ({ group, work, fold, f })))
+      .sort((a, b) => b.work - a.work);
+    const tasks: Task[] = jobs.map(({ group, fold, f }) => ({
+      type: 'cv-fold',
+      family: p.family,
+      candidates: group.map((i) => params[i]!),
+      x: sx,
+      y: sy,
+      train: trainOf(f),
+      test: fold.test,
+      classLabels,
+    }));
+    const results = await runTasks(tasks, workers, (t) => progress(jobs[t]!.group.length), options.signal);
+    results.forEach((r, t) => {
+      if (r.type !== 'cv-fold') throw new Error(`unexpected worker result ${r.type}`);
+      const { group, f } = jobs[t]!;
+      group.forEach((i, m) => {
+        foldScores[i]![f] = r.scores[m]!;
+      });
     });
-  });
+  };
+
+  const rungOf = params.map(() => 0);
+  let alive = params.map((_, i) => i);
+  for (let r = 0; r < rungs; r++) {
+    const fraction = factor ** (r - (rungs - 1));
+    const trains =
+      fraction < 1
+        ? sharedFolds.map((fold, f) => shared(rowsFraction(fold.train, y, fraction, seed + r * k + f)))
+        : sharedFolds.map((fold) => fold.train);
+    await crossValidate(alive, (f) => trains[f]!);
+    for (const i of alive) rungOf[i] = r;
+    if (r < rungs - 1) {
+      alive = [...alive]
+        .sort((a, b) => compareScores(scoring, meanOf(foldScores[a]!), meanOf(foldScores[b]!)) || a - b)
+        .slice(0, survivors(alive.length));
+    }
+  }
 
   const candidates: CandidateResult[] = params.map((candidate, i) => {
     const fs = foldScores[i]!;
@@ -133,6 +171,7 @@ export async function runSearch(
       family: p.family,
       params: candidate,
       folds: fs,
+      ...(p.halving ? { rung: rungOf[i]! } : {}),
       mean: {
         accuracy: mean(fs.map((f) => f.accuracy)),
         macroF1: mean(fs.map((f) => f.macroF1)),
@@ -147,10 +186,9 @@ export async function runSearch(
       rank: 0,
     };
   });
-  const better = (a: CandidateResult, b: CandidateResult) => {
-    const d = scoring === 'logLoss' ? a.mean.logLoss - b.mean.logLoss : b.mean[scoring] - a.mean[scoring];
-    return d !== 0 && !Number.isNaN(d) ? d : a.index - b.index;
-  };
+  // Candidates that reached a later rung rank above the others (scored on more rows), as scikit-learn does.
+  const better = (a: CandidateResult, b: CandidateResult) =>
+    (b.rung ?? 0) - (a.rung ?? 0) || compareScores(scoring, a.mean, b.mean) || a.index - b.index;
   [...candidates].sort(better).forEach((c, r) => {
     c.rank = r + 1;
   });
@@ -209,6 +247,30 @@ function expectedWork(family: SearchPreset['family'], group: Record<string, unkn
   const depth = typeof c.maxDepth === 'number' ? c.maxDepth : 16;
   const leafLevels = typeof c.maxLeaves === 'number' ? Math.log2(c.maxLeaves) : depth;
   return trees * Math.min(depth, leafLevels);
+}
+
+/** Negative when `a` scores better; NaN scores compare equal. */
+function compareScores(
+  scoring: Scoring,
+  a: Omit<ScoreSummary, 'fitSeconds'>,
+  b: Omit<ScoreSummary, 'fitSeconds'>,
+) {
+  const d = scoring === 'logLoss' ? a.logLoss - b.logLoss : b[scoring] - a[scoring];
+  return d !== 0 && !Number.isNaN(d) ? d : 0;
+}
+
+function meanOf(fs: FoldScore[]): Omit<ScoreSummary, 'fitSeconds'> {
+  return {
+    accuracy: mean(fs.map((f) => f.accuracy)),
+    macroF1: mean(fs.map((f) => f.macroF1)),
+    logLoss: mean(fs.map((f) => f.logLoss)),
+  };
+}
+
+/** A stratified `fraction` of the rows `train` (ascending), drawn from the seed. */
+function rowsFraction(train: Uint32Array, y: Uint8Array, fraction: number, seed: number): Uint32Array {
+  const picked = stratifiedSplit(takeLabels(y, train), fraction, seed).test;
+  return Uint32Array.from(picked, (j) => train[j]!).sort();
 }
 
 function mean(a: number[]): number {

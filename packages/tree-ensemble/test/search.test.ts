@@ -94,6 +94,49 @@ describe('runSearch', () => {
     assert.equal(sequential.candidates.filter((c) => c.model).length, 2);
   });
 
+  it('halving: every candidate on a third of the rows, the best third on all of them, ranked first', async () => {
+    const data = separable(60);
+    const halving: SearchPreset = {
+      name: 'test-halving',
+      description: 'six boosting candidates, two rungs',
+      family: 'gradient-boosting',
+      folds: 2,
+      scoring: 'accuracy',
+      fixed: { rounds: 15, minSamplesLeaf: 1 },
+      grid: { learningRate: [0.05, 0.3], maxLeaves: [2, 4, 16] },
+      halving: { factor: 3, rungs: 2 },
+    };
+    const fits: [number, number][] = [];
+    const result = await runSearch(halving, data.x, data.y, {
+      workers: 2,
+      seed: 3,
+      onProgress: (done, total) => fits.push([done, total]),
+    });
+    // 6 candidates × 2 folds, then 2 × 2 folds, then the refit.
+    assert.equal(fits.length, 6 * 2 + 2 * 2 + 1);
+    assert.deepEqual(fits.at(-1), [17, 17]);
+    const rungs = result.candidates.map((c) => c.rung);
+    assert.equal(rungs.filter((r) => r === 1).length, 2);
+    assert.equal(rungs.filter((r) => r === 0).length, 4);
+    const byRank = [...result.candidates].sort((a, b) => a.rank - b.rank);
+    assert.deepEqual(
+      byRank.map((c) => c.rung),
+      [1, 1, 0, 0, 0, 0],
+    );
+    assert.equal(result.best.rung, 1);
+    // Candidates of a rung are ranked by their score.
+    for (let i = 1; i < byRank.length; i++) {
+      if (byRank[i]!.rung === byRank[i - 1]!.rung)
+        assert.ok(byRank[i]!.mean.accuracy <= byRank[i - 1]!.mean.accuracy);
+    }
+    const again = await runSearch(halving, data.x, data.y, { workers: 1, seed: 3 });
+    assert.deepEqual(
+      again.candidates.map((c) => [c.rung, c.rank, c.mean.accuracy]),
+      result.candidates.map((c) => [c.rung, c.rank, c.mean.accuracy]),
+    );
+    assert.deepEqual(modelToJson(again.bestModel!), modelToJson(result.bestModel!));
+  });
+
   it('stops at once when its signal aborts: rejects with the reason, workers terminated', async () => {
     // Far more work than the test's time: only the abort can end it.
     const endless: SearchPreset = {

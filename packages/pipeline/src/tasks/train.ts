@@ -66,6 +66,8 @@ function cvMetrics(c: SearchResult['candidates'][number]): Record<string, number
   c.folds.forEach((f, i) => {
     m[`split${i}_test_accuracy`] = f.accuracy;
   });
+  // HalvingRandomSearchCV's cv_results_ name: the halving rung whose rows the scores above come from.
+  if (c.rung !== undefined) m.iter = c.rung;
   return m;
 }
 
