@@ -63,28 +63,28 @@ export interface OpenLoopResult {
   connections: number;
 }
 
+/** The q-quantile (ms, to the µs) of ascending `sorted` plus `misses` samples of +Infinity. */
+function quantileOfSorted(sorted: Float64Array, q: number, misses = 0): number {
+  const n = sorted.length + misses;
+  if (n === 0) return 0;
+  const rank = Math.ceil(q * n) - 1;
+  return rank >= sorted.length ? Number.POSITIVE_INFINITY : Math.round(sorted[rank]! * 1000) / 1000;
+}
+
 export function summarize(values: ArrayLike<number>): LatencySummary {
-  if (values.length === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };
   const sorted = Float64Array.from(values).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const round = (v: number) => Math.round(v * 1000) / 1000;
   return {
     count: sorted.length,
-    p50: round(at(0.5)),
-    p90: round(at(0.9)),
-    p99: round(at(0.99)),
-    max: round(sorted[sorted.length - 1]!),
+    p50: quantileOfSorted(sorted, 0.5),
+    p90: quantileOfSorted(sorted, 0.9),
+    p99: quantileOfSorted(sorted, 0.99),
+    max: quantileOfSorted(sorted, 1),
   };
 }
 
 /** The q-quantile of `values` plus `misses` samples of +Infinity. */
 export function quantileWithMisses(values: Float64Array, misses: number, q: number): number {
-  const n = values.length + misses;
-  const rank = Math.ceil(q * n) - 1;
-  if (n === 0) return 0;
-  if (rank >= values.length) return Number.POSITIVE_INFINITY;
-  const sorted = Float64Array.from(values).sort();
-  return Math.round(sorted[rank]! * 1000) / 1000;
+  return quantileOfSorted(Float64Array.from(values).sort(), q, misses);
 }
 
 interface Conn {
