@@ -172,12 +172,7 @@ export async function runSearch(
       params: candidate,
       folds: fs,
       ...(p.halving ? { rung: rungOf[i]! } : {}),
-      mean: {
-        accuracy: mean(fs.map((f) => f.accuracy)),
-        macroF1: mean(fs.map((f) => f.macroF1)),
-        logLoss: mean(fs.map((f) => f.logLoss)),
-        fitSeconds: mean(fs.map((f) => f.fitSeconds)),
-      },
+      mean: { ...meanOf(fs), fitSeconds: mean(fs.map((f) => f.fitSeconds)) },
       std: {
         accuracy: std(fs.map((f) => f.accuracy)),
         macroF1: std(fs.map((f) => f.macroF1)),
