@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { exposeGc, startIdleCollector } from '../src/plugins/idle-gc.ts';
 
@@ -94,11 +95,43 @@ describe('idle collector', () => {
 
   it("exposes V8's collector without --expose-gc, and it frees unreachable memory", () => {
     const gc = exposeGc();
-    let garbage: number[][] | undefined = Array.from({ length: 2000 }, () => Array(500).fill(1));
+    const holder: { garbage?: number[][] } = {
+      garbage: Array.from({ length: 2000 }, () => Array(500).fill(1)),
+    };
     const before = process.memoryUsage().heapUsed;
-    garbage = undefined;
+    holder.garbage = undefined;
     gc();
-    assert.equal(garbage, undefined);
     assert.ok(process.memoryUsage().heapUsed < before - 4 * MB);
+  });
+
+  it("by default runs V8's young-generation collection, not a full one", async () => {
+    const forced: string[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const { kind, flags } = (entry as unknown as { detail: { kind: number; flags: number } }).detail;
+        if (flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) {
+          forced.push(kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'major');
+        }
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    let young = 32 * MB;
+    const collector = startIdleCollector({
+      activity: () => 0,
+      idleMs: 10,
+      checkMs: 10,
+      youngBytes: () => young,
+      onCollect: () => {
+        young = 0;
+      },
+    });
+    const deadline = Date.now() + 5000;
+    while (young > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    collector.stop();
+    // GC entries are delivered asynchronously.
+    await new Promise((r) => setTimeout(r, 50));
+    observer.disconnect();
+    assert.equal(young, 0, 'the collector ran');
+    assert.deepEqual(forced, ['minor']);
   });
 });
