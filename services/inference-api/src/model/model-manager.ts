@@ -221,7 +221,7 @@ export class ModelManager {
     // One assignment: requests read this.model once, so each sees either the old or the new model.
     this.model = next;
     this.options.logger.info(
-      { model: next.name, version: next.version, previous: previous?.version },
+      { model: next.name, version: next.version, previous: previous?.version, runner: next.session.runner },
       'model loaded',
     );
     for (const fn of this.listeners.load) fn({ model: next, previous });

@@ -6,6 +6,7 @@ import {
   NUMERIC_FEATURE_NAMES,
 } from '@covertype/schema';
 import ort from 'onnxruntime-node';
+import { type OrtRunner, type OrtRunnerKind, openRunner } from './ort-runner.ts';
 
 /** A model file that does not honour the covertype model I/O contract, or cannot be opened. */
 export class ModelContractError extends Error {
@@ -31,6 +32,8 @@ export interface Prediction {
 export interface SessionOptions {
   /** onnxruntime intra-op threads; 1 per process suits a one-CPU container. */
   threads?: number;
+  /** How runs reach onnxruntime (see ort-runner.ts); tests compare the two. */
+  runner?: OrtRunnerKind;
 }
 
 const WIDTH = NUMERIC_FEATURE_NAMES.length;
@@ -85,14 +88,14 @@ export class ModelSession {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
 
-  private constructor(private readonly session: ort.InferenceSession) {
+  private constructor(private readonly session: OrtRunner) {
     this.inputs = describe(session.inputMetadata);
     this.outputs = describe(session.outputMetadata);
   }
 
   static async open(model: string | Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
     const threads = options.threads ?? 1;
-    let session: ort.InferenceSession;
+    let session: OrtRunner;
     try {
       const sessionOptions: ort.InferenceSession.SessionOptions = {
         intraOpNumThreads: threads,
@@ -102,10 +105,7 @@ export class ModelSession {
         executionProviders: ['cpu'],
         logSeverityLevel: 3,
       };
-      session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, sessionOptions)
-          : await ort.InferenceSession.create(model, sessionOptions);
+      session = await openRunner(model, sessionOptions, options.runner);
     } catch (err) {
       const where = typeof model === 'string' ? model : `${model.byteLength} bytes`;
       throw new ModelContractError(`cannot open the ONNX model (${where}): ${(err as Error).message}`);
@@ -129,12 +129,18 @@ export class ModelSession {
       [MODEL_INPUT_NAMES.wilderness]: new ort.Tensor('string', columns.wilderness, [n, 1]),
       [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', columns.soil, [n, 1]),
     };
+    // Synchronous with the native runner: the prediction happens in this turn of the event loop.
     const result = await this.session.run(feeds, OUTPUT_NAMES);
     const rawLabels = result[MODEL_OUTPUT_NAMES.label]!.data as BigInt64Array;
     const probabilities = result[MODEL_OUTPUT_NAMES.probabilities]!.data as Float32Array;
     const labels = new Int32Array(n);
     for (let i = 0; i < n; i++) labels[i] = Number(rawLabels[i]);
     return { rows: n, labels, probabilities };
+  }
+
+  /** 'native' unless this onnxruntime-node lacks the binding ort-runner.ts expects. */
+  get runner(): OrtRunnerKind {
+    return this.session.kind;
   }
 
   async release(): Promise<void> {
