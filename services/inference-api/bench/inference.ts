@@ -228,16 +228,16 @@ async function main() {
       `run ${r + 1}/${REPEATS}: baseline ${b.rps} req/s, /predict ${p.rps} req/s, batch ${bt.rps * rows.length} rows/s`,
     );
   }
-  await baseline.stop();
   const maxRps = median(runs.predict);
 
   // Repeated like the throughput runs: one run can be decided by a single stall of this noisy VM.
   // Enough connections that a 20 ms stall does not drop arrivals; a drop counts as infinitely slow.
-  const halves: OpenLoopResult[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const half = await openLoop({
+  // Each run is paired with one against the empty route at the same rate: what the HTTP layer and
+  // the machine alone give at that moment.
+  const halfRun = (port: number) =>
+    openLoop({
       host: '127.0.0.1',
-      port: api.port,
+      port,
       path: '/predict',
       body: single,
       rate: Math.round(maxRps / 2),
@@ -245,12 +245,20 @@ async function main() {
       preAllocated: 128,
       maxConnections: OVERLOAD_CONNECTIONS,
     });
+  const halves: OpenLoopResult[] = [];
+  const baselineHalves: OpenLoopResult[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const base = await halfRun(baseline.port);
+    baselineHalves.push(base);
+    const half = await halfRun(api.port);
     halves.push(half);
     console.log(
       `constant ${Math.round(maxRps / 2)}/s, run ${r + 1}/${REPEATS}: p99 ${half.p99AllArrivals} ms (2xx only ${half.accepted.p99} ms), dropped ${half.dropped}`,
       half.statuses,
+      `; empty route: p99 ${base.p99AllArrivals} ms`,
     );
   }
+  await baseline.stop();
   const half = [...halves].sort((a, b) => a.p99AllArrivals - b.p99AllArrivals)[Math.floor(REPEATS / 2)]!;
   const overload = await openLoop({
     host: '127.0.0.1',
@@ -298,6 +306,7 @@ async function main() {
     halfRateRps: Math.round(maxRps / 2),
     halfRateP99Ms: half.p99AllArrivals,
     halfRateP99RunsMs: halves.map((h) => h.p99AllArrivals),
+    halfRateBaselineP99Ms: median(baselineHalves.map((h) => h.p99AllArrivals)),
     halfRateSendLagP99Ms: half.sendLag.p99,
     halfRateDropped: half.dropped,
     batchRowsPerSecond: median(runs.batch),
@@ -328,7 +337,7 @@ async function main() {
     ],
     [
       `p99 at constant ${figures.halfRateRps}/s (½ max)`,
-      `${figures.halfRateP99Ms} ms, median of ${figures.halfRateP99RunsMs.join(' / ')} (arrivals without a 2xx count as infinitely slow; median run: ${figures.halfRateDropped} dropped, generator send lag p99 ${figures.halfRateSendLagP99Ms} ms)`,
+      `${figures.halfRateP99Ms} ms, median of ${figures.halfRateP99RunsMs.join(' / ')} (arrivals without a 2xx count as infinitely slow; median run: ${figures.halfRateDropped} dropped, generator send lag p99 ${figures.halfRateSendLagP99Ms} ms); the empty route at the same rate: p99 ${figures.halfRateBaselineP99Ms} ms`,
       '≤ 5 ms',
       figures.halfRateP99Ms <= 5,
     ],
@@ -371,6 +380,7 @@ async function main() {
     runs,
     coldStartRunsMs: cold.map(Math.round),
     halfRate: halves,
+    halfRateBaseline: baselineHalves,
     overload,
   };
   await mkdir(resultsDir, { recursive: true });
