@@ -142,6 +142,8 @@ test('the bundled services train and serve a model without tsx or the workspace'
   const body = (await res.json()) as { Cover_Type: number; probabilities: number[] };
   assert.ok(body.Cover_Type >= 1 && body.Cover_Type <= 7);
   assert.equal(body.probabilities.length, 7);
+  // The bundle's copy of onnxruntime-node still has the binding the API runs the model through.
+  assert.match(serve.output(), /"runner":"native"[^\n]*"msg":"model loaded"/);
 
   // Swagger UI's assets are read from disk next to the bundle.
   const ui = await fetch(`${url}/docs/static/swagger-ui-bundle.js`);
