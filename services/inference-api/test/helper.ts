@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createMlflow, loadMlflowConfig, type MlflowBackend } from '@covertype/mlflow';
-import { type CovertypeRow, checkRecord } from '@covertype/schema';
+import { type CovertypeRow, checkRecord, type ModelInputRow } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
 import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
 import pino from 'pino';
@@ -124,6 +124,11 @@ export async function startApp(
       await tmp.cleanup();
     },
   };
+}
+
+/** The first `limit` valid rows after `skip`, without their label: what the model is given. */
+export function modelRows(limit: number, skip = 0): ModelInputRow[] {
+  return loadRows(limit, skip).map((row) => bodyOf(row) as unknown as ModelInputRow);
 }
 
 /** A valid row as the workshop's clients send it. */

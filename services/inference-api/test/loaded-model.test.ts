@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { type ModelInputRow, toModelColumns } from '@covertype/schema';
 import { LoadedModel, type RowResult } from '../src/model/loaded-model.ts';
 import { ModelSession } from '../src/model/model-session.ts';
-import { loadRows, trainModel } from './helper.ts';
+import { modelRows, trainModel } from './helper.ts';
 
-const rows: ModelInputRow[] = loadRows(40, 20_000).map(({ Cover_Type: _, ...f }) => f as ModelInputRow);
+const rows: ModelInputRow[] = modelRows(40, 20_000);
 
 describe('micro-batching of single-row predictions', () => {
   let session: ModelSession;

@@ -2,12 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ModelInputRow, toModelColumns } from '@covertype/schema';
+import { toModelColumns } from '@covertype/schema';
 import { ModelContractError, ModelSession } from '../src/model/model-session.ts';
-import { loadRows, tempDir, trainModel } from './helper.ts';
-
-const features = (rows: ReturnType<typeof loadRows>): ModelInputRow[] =>
-  rows.map(({ Cover_Type: _, ...f }) => f as ModelInputRow);
+import { modelRows, tempDir, trainModel } from './helper.ts';
 
 describe('onnxruntime runner', () => {
   let bytes: Uint8Array;
@@ -29,7 +26,7 @@ describe('onnxruntime runner', () => {
   });
 
   it('predicts within the current turn of the event loop, before anything queued with setImmediate', async () => {
-    const columns = toModelColumns(features(loadRows(8)));
+    const columns = toModelColumns(modelRows(8));
     let immediateRan = false;
     setImmediate(() => {
       immediateRan = true;
@@ -42,7 +39,7 @@ describe('onnxruntime runner', () => {
   it('describes the inputs and outputs and predicts exactly as the public API does', async () => {
     assert.deepEqual(native.inputs, publicApi.inputs);
     assert.deepEqual(native.outputs, publicApi.outputs);
-    const columns = toModelColumns(features(loadRows(500, 10_000)));
+    const columns = toModelColumns(modelRows(500, 10_000));
     const a = await native.run(columns);
     const b = await publicApi.run(columns);
     assert.deepEqual(a.labels, b.labels);
@@ -55,7 +52,7 @@ describe('onnxruntime runner', () => {
     const file = path.join(dir.dir, 'model.onnx');
     await writeFile(file, bytes);
     const fromFile = await ModelSession.open(file);
-    const columns = toModelColumns(features(loadRows(20)));
+    const columns = toModelColumns(modelRows(20));
     assert.deepEqual((await fromFile.run(columns)).labels, (await native.run(columns)).labels);
     await fromFile.release();
     await writeFile(file, 'not a model');

@@ -48,7 +48,11 @@ const EXPECTED_OUTPUTS: Record<string, { type: string; shape: number[] }> = {
   [MODEL_OUTPUT_NAMES.label]: { type: 'int64', shape: [-1] },
   [MODEL_OUTPUT_NAMES.probabilities]: { type: 'float32', shape: [-1, CLASSES] },
 };
-const OUTPUT_NAMES = [MODEL_OUTPUT_NAMES.label, MODEL_OUTPUT_NAMES.probabilities];
+/** The outputs every run fetches, in the form both runners take (built once, not per run). */
+const FETCHES: Record<string, null> = {
+  [MODEL_OUTPUT_NAMES.label]: null,
+  [MODEL_OUTPUT_NAMES.probabilities]: null,
+};
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
   return meta.map((m) => ({
@@ -130,7 +134,7 @@ export class ModelSession {
       [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', columns.soil, [n, 1]),
     };
     // Synchronous with the native runner: the prediction happens in this turn of the event loop.
-    const result = await this.session.run(feeds, OUTPUT_NAMES);
+    const result = await this.session.run(feeds, FETCHES);
     const rawLabels = result[MODEL_OUTPUT_NAMES.label]!.data as BigInt64Array;
     const probabilities = result[MODEL_OUTPUT_NAMES.probabilities]!.data as Float32Array;
     const labels = new Int32Array(n);

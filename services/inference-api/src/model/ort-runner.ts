@@ -16,17 +16,20 @@ export interface OrtRunner {
   readonly kind: 'native' | 'public';
   readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
   readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
-  /** Synchronous for the native runner; awaiting it never adds a turn of the event loop. */
+  /**
+   * Synchronous for the native runner; awaiting it never adds a turn of the event loop. `fetches`
+   * maps each wanted output to null, the form onnxruntime's binding takes as it is.
+   */
   run(
     feeds: Record<string, ort.Tensor>,
-    fetches: readonly string[],
+    fetches: Record<string, null>,
   ): ort.InferenceSession.ReturnType | Promise<ort.InferenceSession.ReturnType>;
   release(): Promise<void>;
 }
 
 export type OrtRunnerKind = OrtRunner['kind'];
 
-/** The session as onnxruntime-node's binding (dist/binding.js, 1.22–1.30) exposes it. */
+/** The session as onnxruntime-node's binding (dist/binding.js; checked on 1.30) exposes it. */
 interface NativeSession {
   loadModel(path: string, options: ort.InferenceSession.SessionOptions): void;
   loadModel(
@@ -122,11 +125,7 @@ function nativeRunner(
     kind: 'native',
     inputMetadata: toValueMetadata(session.inputMetadata),
     outputMetadata: toValueMetadata(session.outputMetadata),
-    run: (feeds, fetches) => {
-      const wanted: Record<string, null> = {};
-      for (const name of fetches) wanted[name] = null;
-      return session.run(feeds, wanted, runOptions);
-    },
+    run: (feeds, fetches) => session.run(feeds, fetches, runOptions),
     release: async () => session.dispose(),
   };
 }
@@ -143,7 +142,7 @@ async function publicRunner(
     kind: 'public',
     inputMetadata: session.inputMetadata,
     outputMetadata: session.outputMetadata,
-    run: (feeds, fetches) => session.run(feeds, fetches as string[]),
+    run: (feeds, fetches) => session.run(feeds, fetches),
     release: () => session.release(),
   };
 }
