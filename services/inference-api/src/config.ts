@@ -1,5 +1,6 @@
 import { parseConfig } from '@covertype/service-kit';
 import { z } from 'zod';
+import { DEFAULT_BATCH_WAIT_MS } from './model/loaded-model.ts';
 
 /** "10s", "500ms", "2m" or a bare number of seconds → milliseconds. */
 const duration = (fallback: string) =>
@@ -47,6 +48,14 @@ export const ConfigSchema = z.object({
   /** Longest wait between two load attempts while MLflow or the artifact store is unreachable. */
   MODEL_RETRY_MAX: duration('30s'),
   MAX_BATCH: int(1024, 1, 100_000),
+  /**
+   * Under heavy traffic, how long a single-row request may wait for others to share its
+   * onnxruntime run (light traffic never waits); 0 turns the wait off.
+   */
+  MICRO_BATCH_WAIT: duration(`${DEFAULT_BATCH_WAIT_MS}ms`).refine(
+    (ms) => ms === 0 || (ms >= 1 && ms <= 100),
+    'expected 0 (off) or a wait from 1ms to 100ms',
+  ),
   /** Requests handled at once; beyond it the API answers 503 + Retry-After at once (load shedding). */
   MAX_INFLIGHT: int(256, 1, 1_000_000),
   BODY_LIMIT: byteSize('1mb'),

@@ -65,6 +65,7 @@ async function worker(): Promise<void> {
     retryMaxMs: config.MODEL_RETRY_MAX,
     lruSize: config.MODEL_LRU_SIZE,
     maxBatch: config.MAX_BATCH,
+    batchWaitMs: config.MICRO_BATCH_WAIT,
     threads: config.ORT_THREADS,
   });
   const app = await buildApp({

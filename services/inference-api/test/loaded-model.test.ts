@@ -16,13 +16,13 @@ describe('micro-batching of single-row predictions', () => {
   });
   after(() => session.release());
 
-  const fresh = (maxBatch = 1024) => {
+  const fresh = (maxBatch = 1024, waitMs = 0) => {
     runs = [];
     model = new LoadedModel(
       { uri: 'test', name: 'covertype', cacheKey: 'test' },
       { dir: '.', onnxPath: 'model.onnx' },
       session,
-      maxBatch,
+      { maxBatch, waitMs },
       (_seconds, n) => runs.push(n),
     );
   };
@@ -42,6 +42,22 @@ describe('micro-batching of single-row predictions', () => {
     return [...(await session.run(toModelColumns(rows.slice(0, n)))).labels];
   }
 
+  /** One row per event-loop turn, as a client sending at a steady rate delivers them. */
+  async function trickle(n: number): Promise<RowResult[]> {
+    const pending: Promise<RowResult>[] = [];
+    await new Promise<void>((done) => {
+      const next = () => {
+        pending.push(model.predictOne(rows[pending.length % rows.length]!));
+        if (pending.length < n) setImmediate(next);
+        else done();
+      };
+      next();
+    });
+    return Promise.all(pending);
+  }
+
+  const labelsOf = (results: RowResult[]) => results.map((r) => r.prediction.labels[r.index]!);
+
   it('runs the rows queued in one turn together, at the end of the turn, each answered with its own row', async () => {
     fresh();
     const { results, waitedForTurnEnd } = await queue(10);
@@ -57,5 +73,59 @@ describe('micro-batching of single-row predictions', () => {
     assert.deepEqual(runs, [8, 8, 4]);
     const labels = results.map((r) => r.prediction.labels[r.index]!);
     assert.deepEqual(labels, await expectedLabels(20));
+  });
+
+  it('without a wait, runs a steady trickle one row per turn', async () => {
+    fresh(1024, 0);
+    await trickle(200);
+    assert.deepEqual(runs, new Array(200).fill(1));
+  });
+
+  it('with a wait, lets a steady trickle share runs across turns, each row answered with its own', async () => {
+    fresh(1024, 20);
+    const results = await trickle(200);
+    assert.ok(runs.length <= 100, `${runs.length} runs for 200 rows`);
+    assert.equal(
+      runs.reduce((a, b) => a + b, 0),
+      200,
+    );
+    const expected = await expectedLabels(rows.length);
+    assert.deepEqual(
+      labelsOf(results),
+      results.map((_, i) => expected[i % rows.length]!),
+    );
+  });
+
+  it('does not make a lone row wait', async () => {
+    fresh(1024, 50);
+    let timerFired = false;
+    const timer = setTimeout(() => {
+      timerFired = true;
+    }, 50);
+    const { results } = await queue(1);
+    clearTimeout(timer);
+    assert.equal(timerFired, false, 'the row waited for the batching timer');
+    assert.deepEqual(runs, [1]);
+    assert.deepEqual(labelsOf(results), await expectedLabels(1));
+  });
+
+  it('runs rows still waiting for company before its session is released', async () => {
+    const own = await ModelSession.open(await trainModel());
+    const waiting = new LoadedModel(
+      { uri: 'test', name: 'covertype', cacheKey: 'test' },
+      { dir: '.', onnxPath: 'model.onnx' },
+      own,
+      { maxBatch: 1024, waitMs: 10_000 },
+    );
+    // Enough rows in quick succession that the next one waits for company.
+    const early: Promise<RowResult>[] = [];
+    for (let i = 0; i < 30; i++) {
+      early.push(waiting.predictOne(rows[i]!));
+      await new Promise((r) => setImmediate(r));
+    }
+    const late = waiting.predictOne(rows[30]!);
+    await waiting.release();
+    const results = await Promise.all([...early, late]);
+    assert.deepEqual(labelsOf(results), await expectedLabels(31));
   });
 });

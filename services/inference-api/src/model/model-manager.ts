@@ -6,7 +6,7 @@ import {
   WILDERNESS_AREAS,
 } from '@covertype/schema';
 import type { Logger } from 'pino';
-import { type InferenceObserver, LoadedModel } from './loaded-model.ts';
+import { DEFAULT_BATCH_WAIT_MS, type InferenceObserver, LoadedModel } from './loaded-model.ts';
 import { defaultSuffix, modelRefToUri, registeredName } from './model-ref.ts';
 import { ModelSession } from './model-session.ts';
 import {
@@ -27,6 +27,8 @@ export interface ModelManagerOptions {
   retryMaxMs: number;
   lruSize: number;
   maxBatch: number;
+  /** See MicroBatching.waitMs; DEFAULT_BATCH_WAIT_MS when left out. */
+  batchWaitMs?: number;
   threads?: number;
 }
 
@@ -195,7 +197,11 @@ export class ModelManager {
 
   private async open(resolved: ResolvedModel, fetched: FetchedModel): Promise<LoadedModel> {
     const session = await ModelSession.open(fetched.onnxPath, { threads: this.options.threads ?? 1 });
-    const model = new LoadedModel(resolved, fetched, session, this.options.maxBatch, this.observeInference);
+    const batching = {
+      maxBatch: this.options.maxBatch,
+      waitMs: this.options.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
+    };
+    const model = new LoadedModel(resolved, fetched, session, batching, this.observeInference);
     try {
       await validate(model);
     } catch (err) {

@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+
+describe('inference-api configuration', () => {
+  it('lets single-row requests wait 1 ms for company by default, and takes other waits or 0', () => {
+    assert.equal(loadConfig({}).MICRO_BATCH_WAIT, 1);
+    assert.equal(loadConfig({ MICRO_BATCH_WAIT: '0' }).MICRO_BATCH_WAIT, 0);
+    assert.equal(loadConfig({ MICRO_BATCH_WAIT: '5ms' }).MICRO_BATCH_WAIT, 5);
+  });
+
+  it('refuses a wait the event loop cannot keep or that would stall every request', () => {
+    for (const value of ['500ms', '0.5ms', '1s', 'soon']) {
+      assert.throws(
+        () => loadConfig({ MICRO_BATCH_WAIT: value }),
+        (err: Error) => err.name === 'ConfigError' && err.message.includes(`MICRO_BATCH_WAIT="${value}"`),
+        value,
+      );
+    }
+  });
+});
