@@ -202,6 +202,9 @@ async function cannon(port: number, urlPath: string, body: string, connections: 
   };
 }
 
+/** Requests evenly spaced, as k6 sends them, when the generator has CPU 0 to itself (see open-loop.ts). */
+const PACING = canPin ? 'spin' : 'timer';
+
 async function main() {
   if (!canPin) console.warn('taskset or a second CPU is missing: server and load generator are not pinned');
   const { dir, stats } = await benchModel();
@@ -261,6 +264,7 @@ async function main() {
       durationMs: DURATION * 1000,
       preAllocated: 128,
       maxConnections: OVERLOAD_CONNECTIONS,
+      pacing: PACING,
     });
   const halves: OpenLoopResult[] = [];
   const baselineHalves: OpenLoopResult[] = [];
@@ -289,6 +293,7 @@ async function main() {
     preAllocated: OVERLOAD_CONNECTIONS,
     maxConnections: OVERLOAD_CONNECTIONS,
     drainMs: 10_000,
+    pacing: PACING,
   });
   console.log(
     `overload ${Math.round(maxRps * 2)}/s:`,
@@ -391,6 +396,7 @@ async function main() {
     cpuModel: os.cpus()[0]?.model,
     pinned: canPin ? { server: SERVER_CPU, client: CLIENT_CPU } : false,
     runtime,
+    openLoopPacing: PACING,
     durationSeconds: DURATION,
     repeats: REPEATS,
     model: stats,
@@ -408,7 +414,7 @@ async function main() {
   const md = [
     '# Inference API benchmark',
     '',
-    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server (${runtime}) on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
+    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server (${runtime}) on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}, open-loop pacing ${PACING}; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
     '',
     '| figure | measured | target | ok |',
     '| --- | --- | --- | --- |',

@@ -26,6 +26,14 @@ export interface OpenLoopOptions {
   maxConnections: number;
   /** After the schedule ends, how long to wait for the last answers. */
   drainMs?: number;
+  /**
+   * How the schedule is kept. `timer` (default) looks at it every millisecond, so requests leave in
+   * bursts of rate/1000 or more; a server that handles a burst in one event-loop turn then answers
+   * its last request a burst's worth later. `spin` looks at it on every turn of the generator's
+   * event loop and sends each request within microseconds of its time, as k6 does, but keeps a CPU
+   * busy: use it only when the generator has a core of its own.
+   */
+  pacing?: 'timer' | 'spin';
 }
 
 export interface LatencySummary {
@@ -314,6 +322,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         } else dropped++;
       }
       if (scheduled >= total) resolve();
+      else if (o.pacing === 'spin') setImmediate(tick);
       else setTimeout(tick, 1);
     };
     setTimeout(tick, 5);

@@ -88,4 +88,37 @@ describe('open-loop load generator', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('sends each request on time with spin pacing, where the millisecond timer sends bursts', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"Cover_Type":2}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const run = (pacing: 'timer' | 'spin') =>
+      openLoop({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        path: '/predict',
+        body: '{}',
+        rate: 2000,
+        durationMs: 500,
+        maxConnections: 64,
+        pacing,
+      });
+    try {
+      const timer = await run('timer');
+      const spin = await run('spin');
+      assert.equal(spin.completed, 1000);
+      assert.equal(timer.completed, 1000);
+      // Arrivals spread over a millisecond wait half of it on average for the timer.
+      assert.ok(
+        spin.sendLag.p50 < timer.sendLag.p50 / 2,
+        `send lag p50: spin ${spin.sendLag.p50} ms, timer ${timer.sendLag.p50} ms`,
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
