@@ -204,6 +204,8 @@ async function cannon(port: number, urlPath: string, body: string, connections: 
 
 /** Requests evenly spaced, as k6 sends them, when the generator has CPU 0 to itself (see open-loop.ts). */
 const PACING = canPin ? 'spin' : 'timer';
+/** Each open-loop run starts with this much unmeasured traffic at its rate (see open-loop.ts). */
+const OPEN_LOOP_WARMUP_MS = 1000;
 
 async function main() {
   if (!canPin) console.warn('taskset or a second CPU is missing: server and load generator are not pinned');
@@ -265,6 +267,7 @@ async function main() {
       preAllocated: 128,
       maxConnections: OVERLOAD_CONNECTIONS,
       pacing: PACING,
+      warmupMs: OPEN_LOOP_WARMUP_MS,
     });
   const halves: OpenLoopResult[] = [];
   const baselineHalves: OpenLoopResult[] = [];
@@ -294,6 +297,7 @@ async function main() {
     maxConnections: OVERLOAD_CONNECTIONS,
     drainMs: 10_000,
     pacing: PACING,
+    warmupMs: OPEN_LOOP_WARMUP_MS,
   });
   console.log(
     `overload ${Math.round(maxRps * 2)}/s:`,
@@ -397,6 +401,7 @@ async function main() {
     pinned: canPin ? { server: SERVER_CPU, client: CLIENT_CPU } : false,
     runtime,
     openLoopPacing: PACING,
+    openLoopWarmupMs: OPEN_LOOP_WARMUP_MS,
     durationSeconds: DURATION,
     repeats: REPEATS,
     model: stats,
@@ -414,7 +419,7 @@ async function main() {
   const md = [
     '# Inference API benchmark',
     '',
-    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server (${runtime}) on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}, open-loop pacing ${PACING}; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
+    `${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), server (${runtime}) on CPU ${SERVER_CPU}, load on CPU ${CLIENT_CPU}${canPin ? '' : ' (not pinned)'}, open-loop pacing ${PACING} after ${OPEN_LOOP_WARMUP_MS / 1000} s of unmeasured warm-up; ${REPEATS} interleaved runs of ${DURATION} s, medians. Model: ${JSON.stringify(stats)}.`,
     '',
     '| figure | measured | target | ok |',
     '| --- | --- | --- | --- |',

@@ -27,6 +27,12 @@ export interface OpenLoopOptions {
   /** After the schedule ends, how long to wait for the last answers. */
   drainMs?: number;
   /**
+   * Arrivals at the same rate before the measured `durationMs`, left out of every figure (as
+   * wrk2's calibration period): from a fresh generator process every answer slower than 50 ms came
+   * in a run's first 120 ms, on fresh connections, and the stall opened hundreds more at once.
+   */
+  warmupMs?: number;
+  /**
    * How the schedule is kept. `timer` (default) looks at it every millisecond, so requests leave in
    * bursts of rate/1000 or more; a server that handles a burst in one event-loop turn then answers
    * its last request a burst's worth later. `spin` looks at it on every turn of the generator's
@@ -45,7 +51,7 @@ export interface LatencySummary {
 }
 
 export interface OpenLoopResult {
-  /** Arrivals in the schedule. */
+  /** Arrivals in the measured part of the schedule (after the warm-up). */
   scheduled: number;
   /** Requests written to a connection. */
   sent: number;
@@ -99,6 +105,8 @@ interface Conn {
   socket: net.Socket;
   busy: boolean;
   dead: boolean;
+  /** The request in flight belongs to the measured part of the schedule. */
+  measured: boolean;
   /** Bytes of an answer split across reads (rare: answers are a few hundred bytes). */
   pending: Buffer | null;
   sentAt: number;
@@ -222,11 +230,14 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const idle: Conn[] = [];
   const all = new Set<Conn>();
 
-  const send = (conn: Conn, scheduledAt: number) => {
+  const send = (conn: Conn, scheduledAt: number, measured: boolean) => {
     conn.busy = true;
+    conn.measured = measured;
     conn.sentAt = performance.now();
-    lags.push(conn.sentAt - scheduledAt);
-    sent++;
+    if (measured) {
+      lags.push(conn.sentAt - scheduledAt);
+      sent++;
+    }
     conn.socket.write(request);
   };
   const retire = (conn: Conn) => {
@@ -241,11 +252,13 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       const answer = parseAnswer(buf, at, end);
       if (!answer) break;
       at += answer.size;
-      const latency = performance.now() - conn.sentAt;
-      statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
-      completed++;
-      if (answer.status >= 200 && answer.status < 300) accepted.push(latency);
-      else if (answer.status === 503) refused.push(latency);
+      if (conn.measured) {
+        const latency = performance.now() - conn.sentAt;
+        statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
+        completed++;
+        if (answer.status >= 200 && answer.status < 300) accepted.push(latency);
+        else if (answer.status === 503) refused.push(latency);
+      }
       conn.busy = false;
       if (answer.close) {
         retire(conn);
@@ -271,7 +284,14 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     new Promise((resolve) => {
       opened++;
       opening++;
-      const conn: Conn = { socket: undefined!, busy: false, dead: false, pending: null, sentAt: 0 };
+      const conn: Conn = {
+        socket: undefined!,
+        busy: false,
+        dead: false,
+        measured: false,
+        pending: null,
+        sentAt: 0,
+      };
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
       const socket = net.connect({
         host: o.host,
@@ -288,12 +308,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       conn.socket = socket;
       all.add(conn);
       socket.on('error', () => {
-        if (conn.busy) errors++;
+        if (conn.busy && conn.measured) errors++;
         retire(conn);
         resolve(undefined);
       });
       socket.on('close', () => {
-        if (conn.busy) errors++;
+        if (conn.busy && conn.measured) errors++;
         retire(conn);
       });
       socket.once('connect', () => resolve(conn));
@@ -306,20 +326,22 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
 
   const interval = 1000 / o.rate;
   const t0 = performance.now() + 5;
-  const total = Math.floor((o.durationMs / 1000) * o.rate);
+  const warmArrivals = Math.floor(((o.warmupMs ?? 0) / 1000) * o.rate);
+  const total = warmArrivals + Math.floor((o.durationMs / 1000) * o.rate);
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
       while (scheduled < total && t0 + scheduled * interval <= now) {
         const at = t0 + scheduled * interval;
+        const measured = scheduled >= warmArrivals;
         scheduled++;
         let conn = idle.pop();
         while (conn?.dead) conn = idle.pop();
-        if (conn) send(conn, at);
+        if (conn) send(conn, at, measured);
         else if (all.size < o.maxConnections) {
           // A new connection (k6: a new VU) carries this arrival once connected.
-          void open().then((c) => (c ? send(c, at) : dropped++));
-        } else dropped++;
+          void open().then((c) => (c ? send(c, at, measured) : measured && dropped++));
+        } else if (measured) dropped++;
       }
       if (scheduled >= total) resolve();
       else if (o.pacing === 'spin') setImmediate(tick);
@@ -332,8 +354,9 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     await new Promise((r) => setTimeout(r, 20));
   errors += Math.max(0, sent - completed - errors);
   for (const c of all) c.socket.destroy();
+  const measuredArrivals = scheduled - warmArrivals;
   return {
-    scheduled,
+    scheduled: measuredArrivals,
     sent,
     dropped,
     completed,
@@ -342,7 +365,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     accepted: summarize(accepted.view()),
     refused: summarize(refused.view()),
     sendLag: summarize(lags.view()),
-    p99AllArrivals: quantileWithMisses(accepted.view(), scheduled - accepted.length, 0.99),
+    p99AllArrivals: quantileWithMisses(accepted.view(), measuredArrivals - accepted.length, 0.99),
     achievedRate: Math.round(completed / (o.durationMs / 1000)),
     connections: opened,
   };

@@ -121,4 +121,36 @@ describe('open-loop load generator', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('leaves the warm-up arrivals out of every figure', async () => {
+    let n = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      // The first requests are slow, as on fresh connections of a cold server.
+      const delay = ++n <= 20 ? 300 : 0;
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), delay);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const result = await openLoop({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        path: '/predict',
+        body: '{}',
+        rate: 400,
+        durationMs: 1000,
+        warmupMs: 500,
+        maxConnections: 64,
+      });
+      assert.equal(n, 600, 'warm-up and measured arrivals all reached the server');
+      assert.equal(result.scheduled, 400);
+      assert.equal(result.sent, 400);
+      assert.deepEqual(result.statuses, { '200': 400 });
+      assert.equal(result.dropped, 0);
+      assert.ok(result.accepted.max < 250, `slowest measured answer ${result.accepted.max} ms`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
