@@ -40,7 +40,7 @@ export interface MicroBatching {
  * Clients that send at a steady rate (k6's arrival-rate executors) deliver about one request per
  * turn, so under heavy traffic a row also waits up to `waitMs` for the rows the arrival rate
  * promises (see worthWaiting): at 10,000 evenly spaced requests/s on one core that took the server
- * from 89–95 % to 62–65 % CPU. Light traffic never waits; bursts that fill a run in one turn run at its end.
+ * from 89–91 % to 62–65 % CPU. Light traffic never waits; bursts that fill a run in one turn run at its end.
  *
  * Rows wait at least for the end of the turn even when many are queued: under overload they are
  * what the in-flight limit counts. Running every 32 at once kept that count below MAX_INFLIGHT, so
