@@ -2,10 +2,26 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { openLoop, parseAnswer, quantileWithMisses } from '../bench/open-loop.ts';
+import { type OpenLoopOptions, openLoop, parseAnswer, quantileWithMisses } from '../bench/open-loop.ts';
 
 const answer = (status: string, body: string, extra = '') =>
   Buffer.from(`HTTP/1.1 ${status}\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+
+/** Runs `fn` against a local HTTP server answering with `handler`, then closes the server. */
+async function withServer(handler: http.RequestListener, fn: (port: number) => Promise<void>): Promise<void> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn((server.address() as AddressInfo).port);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+/** An open-loop run of POST /predict with an empty JSON body. */
+const load = (port: number, options: Omit<OpenLoopOptions, 'host' | 'port' | 'path' | 'body'>) =>
+  openLoop({ host: '127.0.0.1', port, path: '/predict', body: '{}', ...options });
 
 describe('open-loop load generator', () => {
   it('parses answers from bytes: status, size, Connection: close, incomplete ones', () => {
@@ -42,7 +58,7 @@ describe('open-loop load generator', () => {
   it('keeps the arrival rate, counts every status, and drops arrivals when all connections are busy', async () => {
     let n = 0;
     const held: http.ServerResponse[] = [];
-    const server = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       req.resume();
       n++;
       // Every 10th answer closes its connection; every 4th is a refusal; a few are held (busy).
@@ -50,21 +66,16 @@ describe('open-loop load generator', () => {
       if (n % 4 === 0) res.writeHead(503).end('{"message":"busy"}');
       else if (n <= 3) held.push(res);
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"Cover_Type":2}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    // One second at 400 arrivals/s.
-    const run = (connections: { preAllocated: number; maxConnections: number; drainMs?: number }) =>
-      openLoop({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        path: '/predict',
-        body: '{}',
+    };
+    await withServer(handler, async (port) => {
+      // One second at 400 arrivals/s.
+      const result = await load(port, {
         rate: 400,
         durationMs: 1000,
-        ...connections,
+        preAllocated: 2,
+        maxConnections: 3,
+        drainMs: 200,
       });
-    try {
-      const result = await run({ preAllocated: 2, maxConnections: 3, drainMs: 200 });
       assert.equal(result.scheduled, 400);
       // The three held requests occupy all three connections: everything after them is dropped.
       assert.equal(result.sent, 3);
@@ -73,7 +84,7 @@ describe('open-loop load generator', () => {
       for (const res of held) res.end();
 
       n = 100;
-      const free = await run({ preAllocated: 4, maxConnections: 64 });
+      const free = await load(port, { rate: 400, durationMs: 1000, preAllocated: 4, maxConnections: 64 });
       assert.equal(free.dropped, 0);
       assert.equal(free.errors, 0);
       assert.equal(free.completed, 400);
@@ -83,30 +94,17 @@ describe('open-loop load generator', () => {
       assert.equal(free.p99AllArrivals, Number.POSITIVE_INFINITY);
       assert.equal(free.refused.count, 100);
       assert.ok(free.accepted.p50 > 0 && free.accepted.p50 <= free.accepted.p99);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    });
   });
 
   it('sends each request on time with spin pacing, where the millisecond timer sends bursts', async () => {
-    const server = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"Cover_Type":2}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const run = (pacing: 'timer' | 'spin') =>
-      openLoop({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        path: '/predict',
-        body: '{}',
-        rate: 2000,
-        durationMs: 500,
-        maxConnections: 64,
-        pacing,
-      });
-    try {
+    };
+    await withServer(handler, async (port) => {
+      const run = (pacing: 'timer' | 'spin') =>
+        load(port, { rate: 2000, durationMs: 500, maxConnections: 64, pacing });
       const timer = await run('timer');
       const spin = await run('spin');
       assert.equal(spin.completed, 1000);
@@ -116,41 +114,25 @@ describe('open-loop load generator', () => {
         spin.sendLag.p50 < timer.sendLag.p50 / 2,
         `send lag p50: spin ${spin.sendLag.p50} ms, timer ${timer.sendLag.p50} ms`,
       );
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    });
   });
 
   it('leaves the warm-up arrivals out of every figure', async () => {
     let n = 0;
-    const server = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       req.resume();
       // The first requests are slow, as on fresh connections of a cold server.
       const delay = ++n <= 20 ? 300 : 0;
       setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), delay);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const result = await openLoop({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        path: '/predict',
-        body: '{}',
-        rate: 400,
-        durationMs: 1000,
-        warmupMs: 500,
-        maxConnections: 64,
-      });
+    };
+    await withServer(handler, async (port) => {
+      const result = await load(port, { rate: 400, durationMs: 1000, warmupMs: 500, maxConnections: 64 });
       assert.equal(n, 600, 'warm-up and measured arrivals all reached the server');
       assert.equal(result.scheduled, 400);
       assert.equal(result.sent, 400);
       assert.deepEqual(result.statuses, { '200': 400 });
       assert.equal(result.dropped, 0);
       assert.ok(result.accepted.max < 250, `slowest measured answer ${result.accepted.max} ms`);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    });
   });
 });
