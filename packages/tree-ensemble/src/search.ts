@@ -158,8 +158,9 @@ export async function runSearch(
     await crossValidate(alive, (f) => trains[f]!);
     for (const i of alive) rungOf[i] = r;
     if (r < rungs - 1) {
+      const means = new Map(alive.map((i) => [i, meanOf(foldScores[i]!)]));
       alive = [...alive]
-        .sort((a, b) => compareScores(scoring, meanOf(foldScores[a]!), meanOf(foldScores[b]!)) || a - b)
+        .sort((a, b) => compareScores(scoring, means.get(a)!, means.get(b)!) || a - b)
         .slice(0, survivors(alive.length));
     }
   }

@@ -252,23 +252,26 @@ async function main() {
   }
   const maxRps = median(runs.predict);
 
-  // Repeated like the throughput runs: one run can be decided by a single stall of this noisy VM.
-  // Enough connections that a 20 ms stall does not drop arrivals; a drop counts as infinitely slow.
-  // Each run is paired with one against the empty route at the same rate: what the HTTP layer and
-  // the machine alone give at that moment.
-  const halfRun = (port: number) =>
+  /** An open-loop run of single-row /predict requests, paced and warmed up alike for every run. */
+  const predictLoad = (port: number, rate: number, preAllocated: number, drainMs?: number) =>
     openLoop({
       host: '127.0.0.1',
       port,
       path: '/predict',
       body: single,
-      rate: Math.round(maxRps / 2),
+      rate,
       durationMs: DURATION * 1000,
-      preAllocated: 128,
+      preAllocated,
       maxConnections: OVERLOAD_CONNECTIONS,
       pacing: PACING,
       warmupMs: OPEN_LOOP_WARMUP_MS,
+      ...(drainMs === undefined ? {} : { drainMs }),
     });
+  // Repeated like the throughput runs: one run can be decided by a single stall of this noisy VM.
+  // Enough connections that a 20 ms stall does not drop arrivals; a drop counts as infinitely slow.
+  // Each run is paired with one against the empty route at the same rate: what the HTTP layer and
+  // the machine alone give at that moment.
+  const halfRun = (port: number) => predictLoad(port, Math.round(maxRps / 2), 128);
   const halves: OpenLoopResult[] = [];
   const baselineHalves: OpenLoopResult[] = [];
   for (let r = 0; r < REPEATS; r++) {
@@ -284,21 +287,9 @@ async function main() {
   }
   await baseline.stop();
   const half = [...halves].sort((a, b) => a.p99AllArrivals - b.p99AllArrivals)[Math.floor(REPEATS / 2)]!;
-  const overload = await openLoop({
-    host: '127.0.0.1',
-    port: api.port,
-    path: '/predict',
-    body: single,
-    rate: Math.round(maxRps * 2),
-    durationMs: DURATION * 1000,
-    // Twice the API's default MAX_INFLIGHT (256), so arrivals beyond the limit reach the server and
-    // are shed there; arrivals that find all of them busy are dropped in the client, as k6 does.
-    preAllocated: OVERLOAD_CONNECTIONS,
-    maxConnections: OVERLOAD_CONNECTIONS,
-    drainMs: 10_000,
-    pacing: PACING,
-    warmupMs: OPEN_LOOP_WARMUP_MS,
-  });
+  // Twice the API's default MAX_INFLIGHT (256) connections, so arrivals beyond the limit reach the
+  // server and are shed there; arrivals that find all of them busy are dropped in the client, as k6 does.
+  const overload = await predictLoad(api.port, Math.round(maxRps * 2), OVERLOAD_CONNECTIONS, 10_000);
   console.log(
     `overload ${Math.round(maxRps * 2)}/s:`,
     overload.statuses,
