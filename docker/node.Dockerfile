@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1.7
 # One multi-stage recipe for the three Node services, chosen by build args (see docker-compose.yaml):
 #   APP_DIR  the service's folder (services/data-api, services/trainer, services/inference-api)
 #   ENTRY    its TypeScript entry point inside APP_DIR (src/server.ts; src/main.ts for the trainer)
@@ -8,10 +7,14 @@
 # The build stage installs the workspace and bundles the service with esbuild (docker/bundle.mjs):
 # production code only, no tsx, no dev dependencies; native addons (onnxruntime-node, pruned to
 # this image's OS and CPU) are copied beside the bundle.
+# No `# syntax=` line: it would make every build fetch a frontend image from Docker Hub first, which fails
+# without a registry; the engine's built-in Dockerfile frontend handles everything here.
+#   BASE_IMAGE_PREFIX  a registry (mirror) prefix for the base images, e.g. mirror.example.com/library/
 ARG NODE_VERSION=24
 ARG DEBIAN_RELEASE=bookworm
+ARG BASE_IMAGE_PREFIX=
 
-FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS build
+FROM ${BASE_IMAGE_PREFIX}node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS build
 ARG PNPM_VERSION=10.34.9
 # onnxruntime-node ships its CPU binaries; its install script would only fetch GPU extras.
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
@@ -31,9 +34,9 @@ RUN test -n "${APP_DIR}" || { echo "build arg APP_DIR is required (e.g. services
  && NODE_ENV=production node docker/bundle.mjs "${APP_DIR}" "${ENTRY}" /app "${EXTRA_ENTRIES}"
 
 # Only the node binary of the official image is kept: npm, corepack and yarn are not needed at run time.
-FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS node
+FROM ${BASE_IMAGE_PREFIX}node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS node
 
-FROM debian:${DEBIAN_RELEASE}-slim AS runtime
+FROM ${BASE_IMAGE_PREFIX}debian:${DEBIAN_RELEASE}-slim AS runtime
 ARG PORT=8000
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 RUN groupadd --gid 1000 node \

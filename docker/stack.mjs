@@ -36,11 +36,28 @@ export function toStack(config, { publish = ['loadbalancer'] } = {}) {
         ...(port.published !== undefined ? { published: Number(port.published) } : {}),
       }));
     if (published.length) service.ports = published;
-    if (deploy) service.deploy = v3Deploy(deploy);
+    const restartPolicy = swarmRestartPolicy(restart);
+    if (deploy || restartPolicy)
+      service.deploy = v3Deploy({ ...(restartPolicy ? { restart_policy: restartPolicy } : {}), ...deploy });
     services[name] = service;
   }
   const { name, services: _, ...rest } = config;
   return { version: '3.9', ...rest, services };
+}
+
+/**
+ * Swarm ignores `restart:`; its deploy.restart_policy is derived here rather than written in the Compose file,
+ * because Compose v2 lets deploy.restart_policy override `restart:` (unless-stopped would run as always).
+ * One-shots (`restart: 'no'`) get a few retries on failure: Swarm gives no start-up order to wait for.
+ */
+export function swarmRestartPolicy(restart) {
+  if (restart === undefined) return undefined;
+  if (restart === 'always' || restart === 'unless-stopped') return { condition: 'any', delay: '5s' };
+  const onFailure = /^on-failure(?::(\d+))?$/.exec(restart);
+  if (onFailure)
+    return { condition: 'on-failure', ...(onFailure[1] ? { max_attempts: Number(onFailure[1]) } : {}) };
+  if (restart === 'no' || restart === false) return { condition: 'on-failure', max_attempts: 3 };
+  throw new Error(`restart: ${restart} has no Swarm equivalent`);
 }
 
 function parseShortPort(text) {

