@@ -98,6 +98,18 @@ import_debian() {
   fi
   log "importing $tag"
   docker import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' "$tarball" "$tag" >/dev/null
+  # apt inside the image follows this machine's date checks: a snapshot mirror's Release files expire, and
+  # the host's apt is told to accept that (Acquire::Check-Valid-Until, Acquire::Check-Date).
+  local conf
+  conf=$(apt-config dump 2>/dev/null | grep -E '^Acquire::(Check-Valid-Until|Check-Date) ' || true)
+  if [ -n "$conf" ]; then
+    local ctx
+    ctx=$(mktemp -d)
+    echo "$conf" >"$ctx/99host-acquire"
+    printf 'FROM %s\nCOPY 99host-acquire /etc/apt/apt.conf.d/99host-acquire\n' "$tag" >"$ctx/Dockerfile"
+    DOCKER_BUILDKIT=1 docker build -q -t "$tag" "$ctx" >/dev/null
+    rm -rf "$ctx"
+  fi
 }
 import_debian bookworm covertype-e2e/debian:bookworm-slim
 import_debian sid covertype-e2e/debian:sid
