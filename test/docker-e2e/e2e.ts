@@ -250,14 +250,18 @@ async function main(): Promise<void> {
     MIN_UPDATE_TIME: '1',
     MODEL_POLL_SECONDS: '2',
   };
-  const envText = readFileSync(path.join(repoRoot, '.env.example'), 'utf8')
+  const set = new Set<string>();
+  const envLines = readFileSync(path.join(repoRoot, '.env.example'), 'utf8')
     .split('\n')
     .map((line) => {
       const key = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
-      return key && key in overrides ? `${key}=${overrides[key]}` : line;
-    })
-    .join('\n');
-  writeFileSync(envFile, envText);
+      if (!key || !(key in overrides)) return line;
+      set.add(key);
+      return `${key}=${overrides[key]}`;
+    });
+  // Settings .env.example documents commented out (the overlay's own defaults otherwise).
+  for (const [key, value] of Object.entries(overrides)) if (!set.has(key)) envLines.push(`${key}=${value}`);
+  writeFileSync(envFile, `${envLines.join('\n')}\n`);
   const base = `http://127.0.0.1:${ports.INFERENCE_PORT}`;
 
   await buildImages();

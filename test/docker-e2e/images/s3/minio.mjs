@@ -19,7 +19,8 @@ if (!user || !password) {
 }
 Account.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 Account.DUMMY_ACCOUNT.createKeyPair(user, password);
-const server = new S3rver({ address: '0.0.0.0', port: 9000, directory, silent: true });
+// Path-style only: the stack reaches it as http://minio:9000, which must not be read as bucket "minio".
+const server = new S3rver({ address: '0.0.0.0', port: 9000, directory, silent: true, vhostBuckets: false });
 const { port } = await server.run();
 console.log(`minio stand-in: s3rver on :${port}, data in ${directory}`);
 for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => server.close().then(() => process.exit(0)));
