@@ -37,9 +37,31 @@ function composeEnv(config: SweepConfig): NodeJS.ProcessEnv {
   return {
     ...process.env,
     INFERENCE_REPLICAS: String(config.replicas),
-    INFERENCE_CPUS: String(config.cpus),
-    INFERENCE_MEMORY: `${config.memoryMb}M`,
+    // The overlay's own limit variables (.env's INFERENCE_* apply to the plain stack only).
+    LOADTEST_INFERENCE_CPUS: String(config.cpus),
+    LOADTEST_INFERENCE_MEMORY: `${config.memoryMb}M`,
   };
+}
+
+/**
+ * Docker mode needs Compose v2 (`docker compose`): without the plugin the docker CLI reads `compose -f` as
+ * its own flags and fails with "unknown shorthand flag: 'f'". Returns the reason it cannot run, if any.
+ */
+export async function composeV2Missing(
+  runDocker: (args: string[]) => Promise<{ stdout: string }> = (args) =>
+    exec('docker', args, { timeout: 15_000 }),
+): Promise<string | undefined> {
+  try {
+    const { stdout } = await runDocker(['compose', 'version', '--short']);
+    const major = Number(/^v?(\d+)/.exec(stdout.trim())?.[1]);
+    if (major >= 2) return undefined;
+    return `docker compose reports version ${stdout.trim()}; the sweep's Docker mode needs Compose v2`;
+  } catch {
+    return (
+      'Docker Compose v2 is missing (`docker compose version` fails; docker-compose 1.x is not enough): ' +
+      'install the compose plugin (test/docker-e2e/setup-engine.sh does on Debian), or run with --mode process'
+    );
+  }
 }
 
 /** Runs a command to completion; resolves with its exit code (k6 exits 99 when thresholds fail). */
@@ -110,6 +132,8 @@ class StatsSampler {
 }
 
 export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions): Promise<ConfigResult> {
+  const missing = await composeV2Missing();
+  if (missing) throw new Error(missing);
   const env = composeEnv(config);
   const up = await run(
     composeArgs(o, 'up', '-d', '--wait', '--wait-timeout', '600', '--scale', `${SERVICE}=${config.replicas}`),

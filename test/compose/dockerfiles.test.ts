@@ -74,7 +74,7 @@ test('the Node image: current LTS base, no onnxruntime download, the bundle it b
   const text = readFileSync(path.join(repoRoot, 'docker/node.Dockerfile'), 'utf8');
   const nodeVersion = Number(/^ARG NODE_VERSION=(\d+)/m.exec(text)?.[1]);
   assert.ok(nodeVersion >= 22 && nodeVersion % 2 === 0, `NODE_VERSION=${nodeVersion} is not a current LTS`);
-  assert.match(text, /FROM node:\$\{NODE_VERSION\}-\$\{DEBIAN_RELEASE\}-slim/);
+  assert.match(text, /FROM \$\{BASE_IMAGE_PREFIX\}node:\$\{NODE_VERSION\}-\$\{DEBIAN_RELEASE\}-slim/);
   assert.match(text, /ONNXRUNTIME_NODE_INSTALL=skip/);
   assert.match(text, /pnpm install --frozen-lockfile/);
   assert.match(text, /CMD \["node", "dist\/main\.mjs"\]/);

@@ -106,7 +106,10 @@ async function buildImages(): Promise<void> {
   // The MLflow stand-in: the in-repo test server bundled into its build context.
   const mlflowContext = path.join(resultsDir, 'mlflow-image');
   mkdirSync(mlflowContext, { recursive: true });
-  writeFileSync(path.join(mlflowContext, 'Dockerfile'), readFileSync(path.join(here, 'images/mlflow/Dockerfile')));
+  writeFileSync(
+    path.join(mlflowContext, 'Dockerfile'),
+    readFileSync(path.join(here, 'images/mlflow/Dockerfile')),
+  );
   const { createRequire } = await import('node:module');
   const rootRequire = createRequire(path.join(repoRoot, 'package.json'));
   const esbuild = createRequire(rootRequire.resolve('tsx/package.json'))('esbuild') as {
@@ -119,7 +122,9 @@ async function buildImages(): Promise<void> {
     format: 'esm',
     target: 'node20',
     outfile: path.join(mlflowContext, 'server.mjs'),
-    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   const standIns: [string, string][] = [
@@ -297,7 +302,10 @@ async function main(): Promise<void> {
   // The user's routes.
   const docs = await fetch(`${base}/docs`, { redirect: 'follow' });
   check('/docs', docs.status === 200 && /swagger/i.test(await docs.text()), `HTTP ${docs.status}`);
-  const predict = (await (await post('/predict', row)).json()) as { Cover_Type?: number; probabilities?: number[] };
+  const predict = (await (await post('/predict', row)).json()) as {
+    Cover_Type?: number;
+    probabilities?: number[];
+  };
   check(
     '/predict',
     Number.isInteger(predict.Cover_Type) && predict.probabilities?.length === 7,
@@ -306,17 +314,26 @@ async function main(): Promise<void> {
   const inv = await post('/invocations', { dataframe_records: [row, row] });
   const invBody = (await inv.json()) as { predictions?: { label?: number[] } };
   check('/invocations', inv.status === 200 && invBody.predictions?.label?.length === 2, `HTTP ${inv.status}`);
-  const numeric = Object.values(row).filter((v) => typeof v === 'number').slice(0, 10);
+  const numeric = Object.values(row)
+    .filter((v) => typeof v === 'number')
+    .slice(0, 10);
   const v2 = await post('/v2/models/covertype/infer', {
     id: 'e2e',
     inputs: [{ name: 'numeric', shape: [1, 10], datatype: 'FP32', data: numeric }],
   });
   const v2Body = (await v2.json()) as { id?: string; outputs?: { name: string }[] };
-  check('V2 infer', v2.status === 200 && v2Body.id === 'e2e' && (v2Body.outputs?.length ?? 0) > 0, `HTTP ${v2.status}`);
+  check(
+    'V2 infer',
+    v2.status === 200 && v2Body.id === 'e2e' && (v2Body.outputs?.length ?? 0) > 0,
+    `HTTP ${v2.status}`,
+  );
 
   // Limits and restart policies as docker-compose.yaml declares them (Compose v2's own reading of it).
   const config = JSON.parse((await compose('config', '--format', 'json')).stdout) as {
-    services: Record<string, { deploy?: { resources?: { limits?: { cpus?: unknown; memory?: unknown } } }; restart?: string }>;
+    services: Record<
+      string,
+      { deploy?: { resources?: { limits?: { cpus?: unknown; memory?: unknown } } }; restart?: string }
+    >;
   };
   const declared = config.services['inference-api']?.deploy?.resources?.limits ?? {};
   const [firstId] = await replicaIds();
@@ -393,9 +410,17 @@ async function main(): Promise<void> {
     '-c',
     'test -s "$DATA_FILE" && test -d /scripts/scenarios && echo "k6 data ok: $DATA_FILE"',
   ]).catch((err: Error) => ({ stdout: '', stderr: err.message }));
-  check('k6 (overlay) reads the data from a host DATA_DIR', /k6 data ok/.test(k6.stdout), (k6.stdout || k6.stderr).trim().slice(-300));
+  check(
+    'k6 (overlay) reads the data from a host DATA_DIR',
+    /k6 data ok/.test(k6.stdout),
+    (k6.stdout || k6.stderr).trim().slice(-300),
+  );
   const afterRun = await replicaIds();
-  check('`run --rm --no-deps k6` keeps the replicas', afterRun.length === 3, `${afterRun.length} replicas after the run`);
+  check(
+    '`run --rm --no-deps k6` keeps the replicas',
+    afterRun.length === 3,
+    `${afterRun.length} replicas after the run`,
+  );
 
   // Under steady load: RSS, then one replica killed, then 3 → 1; no request may fail.
   const load = startLoad(base, row, 4, 180_000);

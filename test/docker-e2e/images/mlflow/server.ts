@@ -29,7 +29,9 @@ const forward = net.createServer((client) => {
   client.on('error', close);
   upstream.on('error', close);
 });
-forward.listen(port, '0.0.0.0', () => console.log(`mlflow stand-in on :${port}, artifacts in s3://${bucket}/`));
+forward.listen(port, '0.0.0.0', () =>
+  console.log(`mlflow stand-in on :${port}, artifacts in s3://${bucket}/`),
+);
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
   process.once(signal, () => {
     forward.close();

@@ -37,7 +37,8 @@ if (command === 'ready') {
   console.log(`Added \`${name}\` successfully.`);
 } else if (command === 'mb') {
   const ignoreExisting = rest.includes('--ignore-existing') || rest.includes('-p');
-  const target = rest.find((a) => !a.startsWith('-')) ?? fail('usage: mc mb [--ignore-existing] ALIAS/BUCKET');
+  const target =
+    rest.find((a) => !a.startsWith('-')) ?? fail('usage: mc mb [--ignore-existing] ALIAS/BUCKET');
   const [name, bucket] = target.split('/');
   const alias = aliases[name] ?? fail(`unknown alias ${name}`);
   const res = await signedFetch('PUT', `${alias.url}/${bucket}`, alias);

@@ -23,4 +23,5 @@ Account.DUMMY_ACCOUNT.createKeyPair(user, password);
 const server = new S3rver({ address: '0.0.0.0', port: 9000, directory, silent: true, vhostBuckets: false });
 const { port } = await server.run();
 console.log(`minio stand-in: s3rver on :${port}, data in ${directory}`);
-for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => server.close().then(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT'])
+  process.once(signal, () => server.close().then(() => process.exit(0)));

@@ -6,7 +6,10 @@ const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
 
 export async function signedFetch(method, url, { accessKey, secretKey, region = 'us-east-1' }) {
   const u = new URL(url);
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const payloadHash = sha256('');
   const headers = { host: u.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
