@@ -2,15 +2,18 @@
 // memory limits from env, one k6 run per staircase step inside the compose network, `docker stats`
 // sampled meanwhile, restarts and OOM kills from `docker inspect`.
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parseServingCsv } from '../lib/payloads.ts';
 import type { K6SummaryData } from '../lib/summary.ts';
 import type { Thresholds } from './analysis.ts';
 import { type ContainerSample, parseInspect, parseStats } from './docker-stats.ts';
 import { stepFromK6Summary } from './k6-step.ts';
+import { connectionsFor, runStep } from './loadgen.ts';
 import { climb, type StaircaseSettings } from './staircase.ts';
-import type { ConfigResult, SweepConfig } from './types.ts';
+import type { ConfigResult, StepResult, SweepConfig } from './types.ts';
 
 const exec = promisify(execFile);
 
@@ -28,6 +31,22 @@ export interface DockerModeOptions {
 }
 
 const SERVICE = 'inference-api';
+
+/**
+ * Where the load comes from: `k6` (default) runs the overlay's k6 service in the compose network; `host`
+ * (SWEEP_DOCKER_LOADGEN=host, where no k6 image can be had) runs the process mode's autocannon generator in
+ * the sweep process, outside the limited containers, straight to the replicas' addresses on the network
+ * compose created.
+ */
+export function dockerLoadGenerator(): 'k6' | 'host' {
+  return process.env.SWEEP_DOCKER_LOADGEN === 'host' ? 'host' : 'k6';
+}
+
+export function dockerGeneratorLabel(scenario: string): string {
+  return dockerLoadGenerator() === 'host'
+    ? "autocannon (one thread, in the sweep process on the host, outside the limited containers) to the replicas' addresses, fixed overall rate per step"
+    : `k6 (${scenario} scenario, constant-arrival-rate per step) in the compose network`;
+}
 
 function composeArgs(o: DockerModeOptions, ...rest: string[]): string[] {
   return ['compose', ...o.composeFiles.flatMap((f) => ['-f', f]), ...rest];
@@ -154,12 +173,26 @@ export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions)
       .filter(Boolean);
   const stats = new StatsSampler(await replicaIds());
   const label = `${config.replicas}x-${config.cpus}cpu-${config.memoryMb}mb`;
+  // Replica addresses on the compose network; each must serve the model before a step is measured
+  // (`up --wait` only waits for /healthz, and the first start trains the model first).
+  const urls = await replicaUrls(await replicaIds());
+  const ready = await waitReady(urls, 15 * 60_000);
+  if (ready) {
+    await stats.stop();
+    return { config, steps: [], replicas: [], error: ready };
+  }
+  const host = dockerLoadGenerator() === 'host' ? hostGenerator(urls) : undefined;
   const resultsRoot = path.resolve(o.cwd, 'loadtest/results');
   let failure: string | undefined;
   const steps = await climb(
     o.staircase,
     o.thresholds,
     async (rate) => {
+      if (host) {
+        const from = Date.now();
+        const step = await host(rate, o.stepSeconds);
+        return { ...step, replicaCpuPercent: stats.meanCpu(from, Date.now()) };
+      }
       const stepDir = path.join(o.resultsDir, label, `rate-${rate}`);
       await mkdir(stepDir, { recursive: true });
       const inContainer = `/results/${path.relative(resultsRoot, stepDir).split(path.sep).join('/')}`;
@@ -247,11 +280,82 @@ export async function runDockerConfig(config: SweepConfig, o: DockerModeOptions)
   };
 }
 
+async function replicaUrls(ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const { stdout } = await exec('docker', [
+    'inspect',
+    '--format',
+    '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
+    ...ids,
+  ]);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0])
+    .filter((ip): ip is string => Boolean(ip))
+    .map((ip) => `http://${ip}:8989`);
+}
+
+/** Undefined when every replica answers /readyz 200, else why not. */
+async function waitReady(urls: string[], limitMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + limitMs;
+  const pending = new Set(urls);
+  while (pending.size && Date.now() < deadline) {
+    for (const url of [...pending]) {
+      const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) pending.delete(url);
+    }
+    if (pending.size) await new Promise((r) => setTimeout(r, 2000));
+  }
+  return pending.size
+    ? `replicas not ready within ${limitMs / 1000} s: ${[...pending].join(', ')}`
+    : undefined;
+}
+
+/** One step of the host generator: autocannon at `rate` over the replicas, its own CPU measured. */
+function hostGenerator(urls: string[]) {
+  const dataDir = process.env.COVERTYPE_DATA_DIR ?? path.resolve(process.cwd(), '../shared/data');
+  const bodies = parseServingCsv(readFileSync(path.join(dataDir, 'covertype_serving.csv'), 'utf8'), 2000).map(
+    (row) => JSON.stringify(row),
+  );
+  return async (rate: number, seconds: number): Promise<Omit<StepResult, 'replicaCpuPercent'>> => {
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const m = await runStep({
+      urls,
+      path: '/predict',
+      bodies,
+      rate,
+      durationS: seconds,
+      connections: connectionsFor(rate, urls.length),
+    });
+    const elapsedUs = Number(process.hrtime.bigint() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      offeredRate: rate,
+      achievedRate: m.achievedRate,
+      requests: m.requests,
+      errorRate: m.requests ? m.errors / m.requests : 1,
+      p50Ms: m.p50Ms,
+      p95Ms: m.p95Ms,
+      p99Ms: m.p99Ms,
+      maxMs: m.maxMs,
+      shortfall: Math.max(0, Math.round(rate * seconds - m.requests)),
+      generatorCpuPercent: ((cpu.user + cpu.system) / elapsedUs) * 100,
+      hostCpuPercent: null,
+    };
+  };
+}
+
 export function dockerLimitations(): string[] {
   return [
     'CPU is limited with a CFS quota (deploy.resources.limits.cpus), not pinned: code that sizes pools from the core ' +
       'count still sees every host core (the inference API runs onnxruntime with ORT_THREADS=1).',
     '`docker stats` is sampled about once a second: short peaks of CPU and memory can be missed.',
-    'k6 runs on the same host as the replicas: on a small host it competes with them for CPU.',
+    dockerLoadGenerator() === 'host'
+      ? 'The generator (autocannon, one thread) runs on the same host as the replicas, outside their CPU limits: on a small host it competes with them for CPU.'
+      : 'k6 runs on the same host as the replicas: on a small host it competes with them for CPU.',
   ];
 }

@@ -47,14 +47,14 @@ await runMain('loadtest-sweep', async () => {
   let limitations: string[];
   let generator: string;
   if (mode === 'docker') {
-    const { runDockerConfig, dockerLimitations } = await import('./docker-mode.ts');
+    const { runDockerConfig, dockerLimitations, dockerGeneratorLabel } = await import('./docker-mode.ts');
     const mounted = path.join(repoRoot, 'loadtest/results');
     if (path.relative(mounted, outDir).startsWith('..')) {
       throw new Error(
         `SWEEP_OUT_DIR=${s.SWEEP_OUT_DIR}: in docker mode it must be inside ${mounted} (mounted into k6)`,
       );
     }
-    generator = `k6 (${s.SWEEP_SCENARIO} scenario, constant-arrival-rate per step) in the compose network`;
+    generator = dockerGeneratorLabel(s.SWEEP_SCENARIO);
     limitations = dockerLimitations();
     for (const config of s.SWEEP_CONFIGS) {
       log(`- ${configLabel(config)}`);
