@@ -33,12 +33,15 @@ export {
 export { authHeader, backoffDelay, HttpClient } from './http.ts';
 export { LocalBackend } from './local/backend.ts';
 export {
+  INPUT_EXAMPLE_FILE,
   MLMODEL_FILE,
   MODEL_ENV,
   mlflowUtcTime,
   ONNX_FILE,
   onnxPathOf,
+  readInputExample,
   readMlmodel,
+  SERVING_INPUT_FILE,
   writeMlmodel,
   writeOnnxModelDir,
 } from './mlmodel.ts';

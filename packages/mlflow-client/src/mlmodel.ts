@@ -79,24 +79,75 @@ function signatureYaml(signature: ModelSignature): NonNullable<Mlmodel['signatur
   };
 }
 
-/** How MLflow 2.x saves an input example: dict of arrays → tf-serving `inputs`; records → split DataFrame. */
-function inputExampleFile(example: unknown): { json: unknown; info: Record<string, unknown> } {
+export const INPUT_EXAMPLE_FILE = 'input_example.json';
+export const SERVING_INPUT_FILE = 'serving_input_example.json';
+
+/**
+ * How MLflow >= 2.16 saves an input example (`mlflow.models.utils._Example`): input_example.json holds
+ * what `predict` takes — the bare dict of tensors (`type: ndarray`, no `format`), or a DataFrame in
+ * `split` orient without the index — and serving_input_example.json the scoring-server request.
+ * The older `{"inputs": …}` + `format: tf-serving` layout is read back by 2.16+ as a dict whose only
+ * key is `inputs`, which fails schema enforcement.
+ */
+function inputExampleFiles(example: unknown): {
+  json: unknown;
+  serving: unknown;
+  info: Record<string, unknown>;
+} {
   if (
     Array.isArray(example) &&
     example.length > 0 &&
     example.every((r) => r && typeof r === 'object' && !Array.isArray(r))
   ) {
+    // Records are a DataFrame's rows: written as pandas writes `to_dict(orient="split")` minus the index.
     const columns = Object.keys(example[0] as object);
-    const data = example.map((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
-    return { json: { columns, data }, info: { type: 'dataframe', pandas_orient: 'split' } };
+    const data = example.map((r) => columns.map((c) => (r as Record<string, unknown>)[c] ?? null));
+    const split = { columns, data };
+    return {
+      json: split,
+      serving: { dataframe_split: split },
+      info: { type: 'dataframe', pandas_orient: 'split' },
+    };
   }
   if (
     Array.isArray(example) ||
     (example && typeof example === 'object' && Object.values(example).every(Array.isArray))
   ) {
-    return { json: { inputs: example }, info: { type: 'ndarray', format: 'tf-serving' } };
+    return { json: example, serving: { inputs: example }, info: { type: 'ndarray' } };
   }
-  return { json: example, info: { type: 'json_object' } };
+  return { json: example, serving: { inputs: example }, info: { type: 'json_object' } };
+}
+
+/**
+ * The input example of a model directory, as `Model.load_input_example()` returns it (without the
+ * numpy/pandas conversion): the data `predict` takes. Reads both the MLflow >= 2.16 layout and the
+ * `{"inputs": …}` tf-serving layout older MLflow (and older versions of this client) wrote.
+ * undefined when the model has no example.
+ */
+export async function readInputExample(
+  dir: string,
+  mlmodel?: Mlmodel,
+): Promise<{ data: unknown; params?: Record<string, unknown>; type: string } | undefined> {
+  const m = mlmodel ?? (await readMlmodel(dir));
+  const info = m.saved_input_example_info;
+  if (!info) return undefined;
+  const rel = typeof info.artifact_path === 'string' ? info.artifact_path : INPUT_EXAMPLE_FILE;
+  const file = path.join(dir, rel);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ArtifactError(`cannot read the input example ${file}: ${(err as Error).message}`, file, err);
+  }
+  let params: Record<string, unknown> | undefined;
+  if (info.params && json && typeof json === 'object' && 'inputs' in json) {
+    params = (json as { params?: Record<string, unknown> }).params;
+    json = (json as { inputs: unknown }).inputs;
+  }
+  if (info.format === 'tf-serving' && json && typeof json === 'object' && 'inputs' in json) {
+    json = (json as { inputs: unknown }).inputs;
+  }
+  return { data: json, ...(params ? { params } : {}), type: String(info.type ?? 'json_object') };
 }
 
 async function dirSize(dir: string): Promise<number> {
@@ -154,13 +205,14 @@ export async function writeOnnxModelDir(
   );
   let exampleInfo: Record<string, unknown> | undefined;
   if (model.inputExample !== undefined) {
-    const { json, info } = inputExampleFile(model.inputExample);
-    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify(json));
-    exampleInfo = { artifact_path: 'input_example.json', ...info };
-    if (info.format === 'tf-serving') {
-      await writeFile(path.join(dir, 'serving_input_example.json'), JSON.stringify(json, null, 2));
-      exampleInfo.serving_input_path = 'serving_input_example.json';
-    }
+    const { json, serving, info } = inputExampleFiles(model.inputExample);
+    await writeFile(path.join(dir, INPUT_EXAMPLE_FILE), JSON.stringify(json));
+    await writeFile(path.join(dir, SERVING_INPUT_FILE), JSON.stringify(serving, null, 2));
+    exampleInfo = {
+      artifact_path: INPUT_EXAMPLE_FILE,
+      ...info,
+      serving_input_path: SERVING_INPUT_FILE,
+    };
   }
   for (const [name, contents] of Object.entries(model.extraFiles ?? {})) {
     await writeFile(path.join(dir, name), contents);

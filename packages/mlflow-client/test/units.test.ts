@@ -14,6 +14,7 @@ import {
   MlflowConfigError,
   ModelUriError,
   onnxPathOf,
+  readInputExample,
   readMlmodel,
   resolveModelUri,
   writeOnnxModelDir,
@@ -153,14 +154,23 @@ describe('MLmodel', () => {
     assert.equal(typeof m.signature.inputs, 'string', 'signature specs are JSON strings inside YAML');
     assert.equal(JSON.parse(m.signature.inputs)[0]['tensor-spec'].dtype, 'float32');
     assert.match(m.model_uuid, /^[0-9a-f]{32}$/);
+    // MLflow >= 2.16 layout: the bare dict (no `inputs` wrapper, no `format: tf-serving`), which is
+    // what Model.load_input_example() returns and pyfunc predict accepts.
     assert.deepEqual(m.saved_input_example_info, {
       artifact_path: 'input_example.json',
       type: 'ndarray',
-      format: 'tf-serving',
       serving_input_path: 'serving_input_example.json',
     });
-    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')), {
+    assert.deepEqual(
+      JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')),
+      fakeOnnxModel().inputExample,
+    );
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'serving_input_example.json'), 'utf8')), {
       inputs: fakeOnnxModel().inputExample,
+    });
+    assert.deepEqual(await readInputExample(dir), {
+      data: fakeOnnxModel().inputExample,
+      type: 'ndarray',
     });
     assert.match(
       await readFile(path.join(dir, 'requirements.txt'), 'utf8'),
@@ -170,6 +180,67 @@ describe('MLmodel', () => {
       YAML.parse(await readFile(path.join(dir, 'python_env.yaml'), 'utf8')).dependencies[0],
       '-r requirements.txt',
     );
+  });
+
+  it('writes records as a split-orient DataFrame example, and its dataframe_split request', async () => {
+    const dir = await tmp();
+    const rows = [
+      { a: 1, b: 'x' },
+      { a: 2, b: 'y' },
+    ];
+    const m = await writeOnnxModelDir(dir, { ...fakeOnnxModel(), inputExample: rows });
+    assert.deepEqual(m.saved_input_example_info, {
+      artifact_path: 'input_example.json',
+      type: 'dataframe',
+      pandas_orient: 'split',
+      serving_input_path: 'serving_input_example.json',
+    });
+    const split = {
+      columns: ['a', 'b'],
+      data: [
+        [1, 'x'],
+        [2, 'y'],
+      ],
+    };
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')), split);
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'serving_input_example.json'), 'utf8')), {
+      dataframe_split: split,
+    });
+  });
+
+  it('reads the input example of the older tf-serving layout and of MLflow >= 2.16 alike', async () => {
+    const dir = await tmp();
+    const example = { numeric: [[1, 2]] };
+    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify({ inputs: example }));
+    const legacy = {
+      flavors: {},
+      saved_input_example_info: {
+        artifact_path: 'input_example.json',
+        type: 'ndarray',
+        format: 'tf-serving',
+      },
+    };
+    assert.deepEqual(await readInputExample(dir, legacy), { data: example, type: 'ndarray' });
+    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify(example));
+    const current = {
+      flavors: {},
+      saved_input_example_info: { artifact_path: 'input_example.json', type: 'ndarray' },
+    };
+    assert.deepEqual(await readInputExample(dir, current), { data: example, type: 'ndarray' });
+    await writeFile(
+      path.join(dir, 'input_example.json'),
+      JSON.stringify({ inputs: example, params: { k: 1 } }),
+    );
+    const withParams = {
+      flavors: {},
+      saved_input_example_info: { artifact_path: 'input_example.json', type: 'ndarray', params: 'true' },
+    };
+    assert.deepEqual(await readInputExample(dir, withParams), {
+      data: example,
+      params: { k: 1 },
+      type: 'ndarray',
+    });
+    assert.equal(await readInputExample(dir, { flavors: {} }), undefined);
   });
 
   it('reads an MLmodel written by Python mlflow.onnx', async () => {
