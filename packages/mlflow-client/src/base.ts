@@ -33,6 +33,7 @@ import type {
   SearchRunsInput,
 } from './types.ts';
 import { MODEL_STAGES } from './types.ts';
+import { currentUser } from './user.ts';
 
 export type ExperimentOptions = { artifactLocation?: string; tags?: Record<string, string> };
 
@@ -110,7 +111,7 @@ export abstract class BackendBase implements MlflowBackend {
     const tags: Record<string, string> = { ...input.tags };
     if (input.parentRunId) tags['mlflow.parentRunId'] = input.parentRunId;
     if (input.runName) tags['mlflow.runName'] = input.runName;
-    if (!tags['mlflow.user'] && process.env.USER) tags['mlflow.user'] = process.env.USER;
+    if (!tags['mlflow.user']) tags['mlflow.user'] = currentUser();
     if (!tags['mlflow.source.type']) tags['mlflow.source.type'] = 'LOCAL';
     if (!tags['mlflow.source.name'] && process.argv[1]) tags['mlflow.source.name'] = process.argv[1];
     return this.createRunRaw({ ...input, startTime: input.startTime ?? Date.now(), tags });

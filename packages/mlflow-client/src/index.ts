@@ -48,3 +48,4 @@ export {
 export { type ResolvedModel, resolveModelUri } from './model-uri.ts';
 export { RestBackend } from './rest/backend.ts';
 export * from './types.ts';
+export { currentUser } from './user.ts';
