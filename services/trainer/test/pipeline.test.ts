@@ -91,7 +91,7 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     const [tasks] = await db.conn.query('SELECT task, status FROM pipeline_task_runs WHERE run_id = ?', [
       run!.run_id,
     ]);
-    assert.equal((tasks as unknown[]).length, 7);
+    assert.equal((tasks as unknown[]).length, 8);
     assert.ok((tasks as { status: string }[]).every((t) => t.status === 'success'));
 
     const [v1] = await versions();
@@ -194,7 +194,7 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     const last = output.trim().split('\n').at(-1)!;
     assert.match(
       last,
-      /^trainer: pipeline run \S+ failed: task train-\S+ failed after \d attempts?: .*ECONNREFUSED/,
+      /^trainer: pipeline run \S+ failed: task \S+ failed after \d attempts?: .*ECONNREFUSED/,
     );
     assert.match(last, /is the MLflow server at MLFLOW_TRACKING_URI running\?/);
   });
@@ -232,5 +232,58 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
       [db.name],
     );
     assert.equal(tables, 0);
+  });
+
+  it('after the MLflow server dies mid-run and comes back, the next run ends what the first left half-done', async () => {
+    const experimentId = (await mlflow.getExperimentByName('covertype'))!.experimentId;
+    const runningRuns = async () =>
+      (await mlflow.searchRuns({ experimentIds: [experimentId], filter: "attributes.status = 'RUNNING'" }))
+        .items;
+    const failEnv = { ...env, TASK_RETRIES: '0', MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
+
+    // 1. The server dies at the promotion gate's first write: the new version stays pending.
+    server.fail({ pathIncludes: 'model-versions/set-tag', down: true });
+    const gateCut = await runTrainer(failEnv);
+    assert.ok(server.isDown, 'the server went down at the gate');
+    server.restart();
+    assert.equal(gateCut.code, 1, gateCut.output);
+    const pending = (await versions()).filter((v) => v.tags['promotion.decision'] === 'pending');
+    assert.equal(pending.length, 1, 'the interrupted gate left one pending version');
+    const interruptedRun = (await runs()).at(-1)!.run_id;
+
+    let rerun = await runTrainer(env);
+    assert.equal(rerun.code, 0, rerun.output);
+    assert.match(rerun.output, /settled what an interrupted pipeline run left/);
+    const closed = await mlflow.getModelVersion(MODEL, pending[0]!.version);
+    assert.equal(closed.tags['promotion.decision'], 'interrupted');
+    assert.match(closed.tags['promotion.reason']!, new RegExp(`pipeline run ${interruptedRun} ended`));
+    assert.ok(closed.tags['promotion.decided_at']);
+    assert.equal(
+      (await versions()).filter((v) => v.tags['promotion.decision'] === 'pending').length,
+      0,
+      'no version is left pending',
+    );
+
+    // 2. The server dies while a search is being logged: its parent and child runs stay RUNNING.
+    server.fail({ pathIncludes: 'runs/log-batch', down: true });
+    const logCut = await runTrainer(failEnv);
+    assert.ok(server.isDown, 'the server went down while logging');
+    server.restart();
+    assert.equal(logCut.code, 1, logCut.output);
+    const cutRun = (await runs()).at(-1)!.run_id;
+    const left = (await runningRuns()).filter((r) => r.data.tags['pipeline.run_id'] === cutRun);
+    assert.ok(left.length >= 2, `the cut run left its parent and child RUNNING (${left.length})`);
+
+    rerun = await runTrainer(env);
+    assert.equal(rerun.code, 0, rerun.output);
+    assert.match(rerun.output, /settled what an interrupted pipeline run left/);
+    const settler = (await runs()).at(-1)!.run_id;
+    for (const r of left) {
+      const after = await mlflow.getRun(r.info.runId);
+      assert.equal(after.info.status, 'FAILED', `run ${r.info.runId}`);
+      assert.ok((after.info.endTime ?? 0) >= (after.info.startTime ?? 0) && after.info.endTime! > 0);
+      assert.equal(after.data.tags['pipeline.settled_by'], settler);
+    }
+    assert.deepEqual(await runningRuns(), [], 'no run of the experiment is left RUNNING');
   });
 });
