@@ -90,6 +90,11 @@ export abstract class BackendBase implements MlflowBackend {
   abstract getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
   abstract deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
+  /** The tracking server's MLflow version, where it tells (REST `GET /version`); undefined otherwise. */
+  async serverVersion(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async getOrCreateExperiment(name: string, options?: ExperimentOptions): Promise<string> {
     const existing = await this.getExperimentByName(name);
     if (existing) {
@@ -185,7 +190,12 @@ export abstract class BackendBase implements MlflowBackend {
     const run = await this.getRun(runId);
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-model-'));
     try {
-      const mlmodel = await writeOnnxModelDir(tmp, model, { runId, artifactPath: rel });
+      const mlflowVersion = await this.serverVersion();
+      const mlmodel = await writeOnnxModelDir(tmp, model, {
+        runId,
+        artifactPath: rel,
+        ...(mlflowVersion ? { mlflowVersion } : {}),
+      });
       await uploadDirectory(this.repository(run.info.artifactUri), tmp, rel);
       await this.recordLoggedModel(runId, mlmodel);
       return {

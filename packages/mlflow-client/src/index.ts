@@ -33,9 +33,10 @@ export {
 export { authHeader, backoffDelay, HttpClient } from './http.ts';
 export { LocalBackend } from './local/backend.ts';
 export {
+  CLIENT,
   INPUT_EXAMPLE_FILE,
+  MIN_MLFLOW_VERSION,
   MLMODEL_FILE,
-  MODEL_ENV,
   mlflowUtcTime,
   ONNX_FILE,
   onnxPathOf,
@@ -46,6 +47,7 @@ export {
   writeOnnxModelDir,
 } from './mlmodel.ts';
 export { type ResolvedModel, resolveModelUri } from './model-uri.ts';
+export { type OnnxVersions, onnxRequirements, onnxVersions } from './onnx-requirements.ts';
 export { RestBackend } from './rest/backend.ts';
 export * from './types.ts';
 export { currentUser } from './user.ts';

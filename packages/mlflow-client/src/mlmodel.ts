@@ -3,19 +3,17 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ArtifactError } from './errors.ts';
+import { onnxRequirements } from './onnx-requirements.ts';
 import type { Mlmodel, ModelSignature, OnnxModelInput } from './types.ts';
 
+/** This client, recorded in every MLmodel it writes (`metadata.written_by`): no Python MLflow wrote it. */
+export const CLIENT = { name: '@covertype/mlflow', version: '0.1.0' } as const;
+
 /**
- * Versions written into MLmodel and the environment files. A Python user restoring the model with
- * `mlflow models serve` gets these; they are the versions the MLmodel/ONNX graph was checked against.
+ * The oldest MLflow that reads a model directory as this client writes it: 2.16 is the first to read
+ * input_example.json in the bare layout written here (older ones expect the `{"inputs": …}` wrapper).
  */
-export const MODEL_ENV = {
-  mlflowVersion: '2.22.0',
-  pythonVersion: '3.11.9',
-  onnxVersion: '1.17.0',
-  onnxruntimeVersion: '1.20.1',
-  pipVersion: '24.0',
-} as const;
+export const MIN_MLFLOW_VERSION = '2.16';
 
 export const MLMODEL_FILE = 'MLmodel';
 export const ONNX_FILE = 'model.onnx';
@@ -167,14 +165,18 @@ async function dirSize(dir: string): Promise<number> {
 export async function writeOnnxModelDir(
   dir: string,
   model: OnnxModelInput,
-  where: { runId?: string; artifactPath?: string } = {},
+  where: { runId?: string; artifactPath?: string; mlflowVersion?: string } = {},
 ): Promise<Mlmodel> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, ONNX_FILE), model.onnx);
+  // Lower bounds from what the graph declares (IR version, opsets), never the versions of a machine
+  // that did not write it; python and pip stay unpinned for the same reason (MLflow then uses the
+  // Python of the environment that restores the model).
+  const onnx = onnxRequirements(model.onnx);
   const requirements = model.pipRequirements ?? [
-    `mlflow==${MODEL_ENV.mlflowVersion}`,
-    `onnx==${MODEL_ENV.onnxVersion}`,
-    `onnxruntime==${MODEL_ENV.onnxruntimeVersion}`,
+    `mlflow>=${MIN_MLFLOW_VERSION}`,
+    onnx.onnx,
+    onnx.onnxruntime,
   ];
   await writeFile(path.join(dir, 'requirements.txt'), `${requirements.join('\n')}\n`);
   await writeFile(
@@ -182,11 +184,7 @@ export async function writeOnnxModelDir(
     YAML.stringify(
       {
         channels: ['conda-forge'],
-        dependencies: [
-          `python=${MODEL_ENV.pythonVersion}`,
-          `pip<=${MODEL_ENV.pipVersion}`,
-          { pip: requirements },
-        ],
+        dependencies: ['python', 'pip', { pip: requirements }],
         name: 'mlflow-env',
       },
       { schema: 'yaml-1.1' },
@@ -196,8 +194,7 @@ export async function writeOnnxModelDir(
     path.join(dir, 'python_env.yaml'),
     YAML.stringify(
       {
-        python: MODEL_ENV.pythonVersion,
-        build_dependencies: [`pip==${MODEL_ENV.pipVersion}`, 'setuptools', 'wheel'],
+        build_dependencies: ['pip', 'setuptools', 'wheel'],
         dependencies: ['-r requirements.txt'],
       },
       { schema: 'yaml-1.1' },
@@ -219,28 +216,29 @@ export async function writeOnnxModelDir(
   }
   const mlmodel: Mlmodel = {
     ...(where.artifactPath ? { artifact_path: where.artifactPath } : {}),
+    // onnx_version and python_version name the writer's packages in Python MLflow; no Python package
+    // wrote this model, so they are left out (MLflow reads neither to load it).
     flavors: {
       onnx: {
         code: null,
         data: ONNX_FILE,
-        onnx_version: MODEL_ENV.onnxVersion,
         providers: ['CPUExecutionProvider'],
       },
       python_function: {
         data: ONNX_FILE,
         env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
         loader_module: 'mlflow.onnx',
-        python_version: MODEL_ENV.pythonVersion,
       },
     },
-    mlflow_version: MODEL_ENV.mlflowVersion,
+    // The tracking server's MLflow version when known (what the model was logged to), else omitted.
+    ...(where.mlflowVersion ? { mlflow_version: where.mlflowVersion } : {}),
     model_size_bytes: await dirSize(dir),
     model_uuid: randomUUID().replaceAll('-', ''),
     ...(where.runId ? { run_id: where.runId } : {}),
     ...(exampleInfo ? { saved_input_example_info: exampleInfo } : {}),
     signature: signatureYaml(model.signature),
     utc_time_created: mlflowUtcTime(),
-    ...(model.metadata ? { metadata: model.metadata } : {}),
+    metadata: { ...model.metadata, written_by: `${CLIENT.name} ${CLIENT.version}` },
   };
   await writeMlmodel(dir, mlmodel);
   return mlmodel;

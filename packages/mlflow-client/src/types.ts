@@ -196,6 +196,9 @@ export interface MlflowBackend {
   /** What MLFLOW_TRACKING_URI said (http(s)://… or file:…). */
   readonly trackingUri: string;
 
+  /** The tracking server's MLflow version (REST `GET /version`); undefined for a local store or no answer. */
+  serverVersion(): Promise<string | undefined>;
+
   getExperiment(experimentId: string): Promise<Experiment>;
   /** undefined when no experiment has that name (deleted ones are returned, with lifecycleStage 'deleted'). */
   getExperimentByName(name: string): Promise<Experiment | undefined>;

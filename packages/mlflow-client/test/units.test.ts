@@ -8,12 +8,15 @@ import {
   ArtifactError,
   authHeader,
   backoffDelay,
+  CLIENT,
   chunkBatch,
   createMlflow,
   loadMlflowConfig,
   MlflowConfigError,
   ModelUriError,
   onnxPathOf,
+  onnxRequirements,
+  onnxVersions,
   readInputExample,
   readMlmodel,
   resolveModelUri,
@@ -172,10 +175,16 @@ describe('MLmodel', () => {
       data: fakeOnnxModel().inputExample,
       type: 'ndarray',
     });
-    assert.match(
+    // Stand-in bytes are no ModelProto: no bound can be derived, so none is invented.
+    assert.equal(
       await readFile(path.join(dir, 'requirements.txt'), 'utf8'),
-      /^mlflow==.*\nonnx==.*\nonnxruntime==/,
+      'mlflow>=2.16\nonnx\nonnxruntime\n',
     );
+    // Nothing claims a version of a writer that did not write it: no Python, onnx or MLflow package did.
+    assert.doesNotMatch(text, /2\.22\.0|3\.11\.9|1\.17\.0|python_version|onnx_version/);
+    assert.equal(m.mlflow_version, undefined, 'no tracking server to ask');
+    assert.equal(m.metadata.written_by, `${CLIENT.name} ${CLIENT.version}`);
+    assert.equal(m.metadata.trainer, 'test', "the caller's metadata is kept");
     assert.equal(
       YAML.parse(await readFile(path.join(dir, 'python_env.yaml'), 'utf8')).dependencies[0],
       '-r requirements.txt',
@@ -241,6 +250,49 @@ describe('MLmodel', () => {
       type: 'ndarray',
     });
     assert.equal(await readInputExample(dir, { flavors: {} }), undefined);
+  });
+
+  it('pins onnx and onnxruntime from the IR version and opsets the graph declares', async () => {
+    // ModelProto { ir_version: 8, opset_import: [{'' 17}, {'ai.onnx.ml' 3}] }: what the tree exporter writes.
+    const ml = Buffer.from('ai.onnx.ml');
+    const graph = Buffer.from([
+      0x08,
+      8,
+      0x42,
+      2,
+      0x10,
+      17,
+      0x42,
+      ml.length + 4,
+      0x0a,
+      ml.length,
+      ...ml,
+      0x10,
+      3,
+    ]);
+    assert.deepEqual(onnxVersions(graph), { irVersion: 8, opsets: { 'ai.onnx': 17, 'ai.onnx.ml': 3 } });
+    assert.deepEqual(onnxRequirements(graph), { onnx: 'onnx>=1.12', onnxruntime: 'onnxruntime>=1.12' });
+    const dir = await tmp();
+    await writeOnnxModelDir(dir, { ...fakeOnnxModel(), onnx: graph }, { mlflowVersion: '2.17.2' });
+    assert.equal(
+      await readFile(path.join(dir, 'requirements.txt'), 'utf8'),
+      'mlflow>=2.16\nonnx>=1.12\nonnxruntime>=1.12\n',
+    );
+    const conda = YAML.parse(await readFile(path.join(dir, 'conda.yaml'), 'utf8'));
+    assert.deepEqual(conda.dependencies.at(-1).pip, ['mlflow>=2.16', 'onnx>=1.12', 'onnxruntime>=1.12']);
+    assert.equal((await readMlmodel(dir)).mlflow_version, '2.17.2', "the tracking server's version");
+    // IR 10 / opset 21 needs newer releases; a graph newer than the tables gets no guessed bound.
+    const newer = Buffer.from([0x08, 10, 0x42, 2, 0x10, 21]);
+    assert.deepEqual(onnxRequirements(newer), { onnx: 'onnx>=1.16', onnxruntime: 'onnxruntime>=1.18' });
+    assert.deepEqual(onnxRequirements(Buffer.from([0x08, 99, 0x42, 2, 0x10, 99])), {
+      onnx: 'onnx',
+      onnxruntime: 'onnxruntime',
+    });
+  });
+
+  it("records this client's own name and version, as its package.json says", async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    assert.deepEqual(CLIENT, { name: pkg.name, version: pkg.version });
   });
 
   it('reads an MLmodel written by Python mlflow.onnx', async () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMlflow, loadMlflowConfig, type MlflowBackend } from '@covertype/mlflow';
+import { createMlflow, loadMlflowConfig, type MlflowBackend, readMlmodel } from '@covertype/mlflow';
 import {
   type MlflowTestServer,
   startMlflowTestServer,
@@ -104,6 +106,13 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     const files = (await mlflow.listArtifacts(version.runId!, 'model')).map((f) => f.path);
     for (const f of ['model/MLmodel', 'model/model.onnx', 'model/input_example.json'])
       assert.ok(files.includes(f), f);
+    // The environment files pin what the exported graph needs, and MLmodel names the server's version.
+    const local = await mlflow.downloadArtifacts({ runId: version.runId!, path: 'model' }, tmp.dir);
+    assert.equal(
+      await readFile(path.join(local, 'requirements.txt'), 'utf8'),
+      'mlflow>=2.16\nonnx>=1.12\nonnxruntime>=1.12\n',
+    );
+    assert.equal((await readMlmodel(local)).mlflow_version, '2.17.2');
     const parent = await mlflow.getRun(version.runId!);
     assert.ok(parent.data.metrics.test_accuracy! > 0.5);
     assert.ok((await mlflow.listArtifacts(version.runId!)).some((f) => f.path === 'confusion_matrix.json'));

@@ -7,9 +7,6 @@ import type { ModelManager } from '../model/model-manager.ts';
 import { fastBody, modelFor, plainJson, RETRY_AFTER_NOT_READY, rowProbabilities } from './common.ts';
 import { protocolErrors } from './errors.ts';
 
-/** The MLflow version whose scoring protocol this server speaks (reported by GET /version). */
-export const MLFLOW_PROTOCOL_VERSION = '2.22.0';
-
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 const NUMERIC = new Set<string>(NUMERIC_FEATURE_NAMES);
 
@@ -139,7 +136,7 @@ const MlflowError = z.object({ error_code: z.string(), message: z.string() });
 /** MLflow's scoring server (`mlflow models serve`): POST /invocations, GET /ping, /health, /version. */
 export function mlflowRoutes(
   app: ZodApp,
-  { manager, maxBatch }: { manager: ModelManager; maxBatch: number },
+  { manager, maxBatch, serverVersion }: { manager: ModelManager; maxBatch: number; serverVersion: string },
 ): void {
   app.register(async (scope) => {
     const api = scope as unknown as ZodApp;
@@ -212,8 +209,9 @@ export function mlflowRoutes(
 
     api.get(
       '/version',
-      { schema: { summary: 'MLflow version of the scoring protocol', tags: ['mlflow'] } },
-      async (_request, reply) => reply.type('text/plain').send(MLFLOW_PROTOCOL_VERSION),
+      // mlflow models serve answers its own package version; this server is not MLflow, so it answers its own.
+      { schema: { summary: 'version of this server (it is not an MLflow release)', tags: ['mlflow'] } },
+      async (_request, reply) => reply.type('text/plain').send(serverVersion),
     );
   });
 }
