@@ -113,6 +113,10 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
       'mlflow>=2.16\nonnx>=1.12\nonnxruntime>=1.12\n',
     );
     assert.equal((await readMlmodel(local)).mlflow_version, '2.17.2');
+    // input_example.json is the bare dict of tensors MLflow >= 2.16 reads back for predict.
+    const example = JSON.parse(await readFile(path.join(local, 'input_example.json'), 'utf8'));
+    assert.deepEqual(Object.keys(example), ['numeric', 'Wilderness_Area', 'Soil_Type']);
+    assert.equal(example.numeric[0].length, 10);
     const parent = await mlflow.getRun(version.runId!);
     assert.ok(parent.data.metrics.test_accuracy! > 0.5);
     assert.ok((await mlflow.listArtifacts(version.runId!)).some((f) => f.path === 'confusion_matrix.json'));
@@ -200,12 +204,16 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
       TASK_RETRIES: '0',
     });
     assert.equal(code, 1);
-    const last = output.trim().split('\n').at(-1)!;
+    // Log lines (stdout) and the reason (stderr) come through two pipes, so their order here is not
+    // the order they were written in: find the reason line rather than take the last line.
+    const reasons = output.split('\n').filter((l) => l.startsWith('trainer: '));
+    assert.equal(reasons.length, 1, output);
+    const reason = reasons[0]!;
     assert.match(
-      last,
+      reason,
       /^trainer: pipeline run \S+ failed: task \S+ failed after \d attempts?: .*ECONNREFUSED/,
     );
-    assert.match(last, /is the MLflow server at MLFLOW_TRACKING_URI running\?/);
+    assert.match(reason, /is the MLflow server at MLFLOW_TRACKING_URI running\?/);
   });
 
   it('after a trainer is killed mid-run, the next run marks it abandoned and finishes cleanly', async () => {
