@@ -74,7 +74,11 @@ const ModelMetadataSchema = z.object({
   outputs: z.array(TensorMeta),
 });
 const V2Error = z.object({ error: z.string() });
-const ModelParams = z.object({ name: z.string(), version: z.string().optional() });
+// Each route declares exactly the parameters of its path: OpenAPI makes every path parameter required.
+const NameParams = z.object({ name: z.string().meta({ description: 'Registered model name' }) });
+const VersionParams = NameParams.extend({
+  version: z.string().meta({ description: 'Registered model version' }),
+});
 
 interface ParsedInfer {
   id?: string | undefined;
@@ -254,14 +258,17 @@ export function v2Routes(
       };
     };
 
-    for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
+    for (const [prefix, params] of [
+      ['/v2/models/:name', NameParams],
+      ['/v2/models/:name/versions/:version', VersionParams],
+    ] as const) {
       api.get(
         prefix,
         {
           schema: {
             tags: ['v2'],
             summary: 'Model metadata',
-            params: ModelParams,
+            params,
             response: { 200: ModelMetadataSchema, 404: V2Error, 503: V2Error },
           },
         },
@@ -273,7 +280,7 @@ export function v2Routes(
           schema: {
             tags: ['v2'],
             summary: 'Model readiness',
-            params: ModelParams,
+            params,
             response: { 200: z.object({ name: z.string(), ready: z.boolean() }), 404: V2Error, 503: V2Error },
           },
         },
@@ -286,7 +293,7 @@ export function v2Routes(
             tags: ['v2'],
             summary:
               'Inference: inputs numeric FP32 [N,10], Wilderness_Area BYTES [N,1], Soil_Type INT64 [N,1]',
-            params: ModelParams,
+            params,
             body: InferRequestSchema,
             response: { 200: InferResponseSchema, 400: V2Error, 404: V2Error, 413: V2Error, 503: V2Error },
           },
