@@ -65,9 +65,23 @@ export function acceptedContentTypes(request: FastifyRequest): readonly string[]
  */
 export function clientErrorMessage(err: FastifyError, request: FastifyRequest): string {
   if (err.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return err.message;
-  const got = request.headers['content-type'];
-  const accepted = acceptedContentTypes(request);
-  return `${got ? `Content-Type ${JSON.stringify(got)} is not accepted` : 'the request has no Content-Type header'}: ${request.method} ${request.url.split('?')[0]} takes ${accepted.join(' or ')} (send -H 'Content-Type: ${accepted[0]}')`;
+  return unsupportedMediaTypeMessage(
+    request.headers['content-type'],
+    `${request.method} ${request.url.split('?')[0]}`,
+    acceptedContentTypes(request),
+  );
+}
+
+/** "What arrived, what this route takes", for a 415 (and for its example in /docs). */
+export function unsupportedMediaTypeMessage(
+  got: string | undefined,
+  route: string,
+  accepted: readonly string[],
+): string {
+  const what = got
+    ? `Content-Type ${JSON.stringify(got)} is not accepted`
+    : 'the request has no Content-Type header';
+  return `${what}: ${route} takes ${accepted.join(' or ')} (send -H 'Content-Type: ${accepted[0]}')`;
 }
 
 /** One error handler for every service: 4xx say what was wrong and where; 5xx never leak a stack. */
