@@ -9,7 +9,7 @@ import {
   toWildernessArea,
   WILDERNESS_AREAS,
 } from '@covertype/schema';
-import { errorBody, unsupportedMediaTypeMessage } from '@covertype/service-kit';
+import { unsupportedMediaTypeMessage } from '@covertype/service-kit';
 import { z } from 'zod';
 
 /** One row as /predict takes it (documentation; the hot path checks with input/row.ts). */
@@ -124,10 +124,6 @@ export interface ErrorDocs<K extends ErrorStatus> {
   meanings?: Partial<Record<K, string>>;
   messages?: Partial<Record<K, string>>;
 }
-
-/** The body every route outside /invocations and /v2 answers errors with. */
-export const errorExample = (status: number, message: string, field?: string) =>
-  errorBody(status, message, field);
 
 /** Response schemas for the given error statuses, each with its meaning and an example for /docs. */
 export function errorResponses<S extends z.ZodType, K extends ErrorStatus>(

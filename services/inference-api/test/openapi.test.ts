@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COVER_TYPES, EXAMPLE_FEATURES, SOIL_TYPES } from '@covertype/schema';
+import { PredictResponseSchema } from '../src/schemas.ts';
 import { startApp, type TestApp } from './helper.ts';
 
 interface Operation {
@@ -87,6 +88,7 @@ describe('the OpenAPI document at /docs/json', () => {
     assert.equal(p.length, 7);
     assert.equal(p.indexOf(Math.max(...p)) + 1, label);
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    assert.ok(PredictResponseSchema.safeParse(example).success, 'the example breaks its own schema');
   });
 
   it('lists text/csv beside JSON for /invocations', () => {

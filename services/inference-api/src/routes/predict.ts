@@ -1,12 +1,11 @@
 import type { ModelInputRow } from '@covertype/schema';
-import { HttpError, type ZodApp } from '@covertype/service-kit';
+import { errorBody, HttpError, type ZodApp } from '@covertype/service-kit';
 import { checkRow, kindOf } from '../input/row.ts';
 import type { ModelManager } from '../model/model-manager.ts';
 import {
   BatchBodySchema,
   BatchResponseSchema,
   ErrorSchema,
-  errorExample,
   errorResponses,
   ModelQuerySchema,
   PredictResponseSchema,
@@ -22,7 +21,7 @@ export interface PredictRouteOptions {
 const errors = (route: string, messages: { 413?: string } = {}) =>
   errorResponses(ErrorSchema, [400, 404, 413, 415, 503], {
     route,
-    body: errorExample,
+    body: (status, message, field) => errorBody(status, message, field),
     meanings: { 404: 'The ?model= given names no registered model, alias or version' },
     messages,
   });
