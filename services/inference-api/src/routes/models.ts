@@ -40,7 +40,12 @@ export function modelRoutes(app: ZodApp, { manager }: { manager: ModelManager })
       schema: {
         summary: 'Registered models, and the versions loaded here with their load times',
         tags: ['models'],
-        response: { 200: ModelsResponseSchema },
+        response: {
+          200: ModelsResponseSchema.meta({
+            description:
+              'Loaded versions, and the registry (registry_error says why when it cannot be listed)',
+          }),
+        },
       },
     },
     async () => {
