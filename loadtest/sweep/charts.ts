@@ -88,7 +88,7 @@ export function throughputSpec(result: SweepResult): vl.TopLevelSpec {
         type: 'quantitative',
         title: 'requests/s',
         // An all-zero run still gets a readable axis instead of a single tick.
-        scale: nothing ? { domain: [0, 100] } : { domainMin: 0 },
+        scale: nothing ? { domain: [0, 100] } : { domainMin: 0, nice: true },
         axis: INTEGER_AXIS,
       },
       color: { field: 'limits', type: 'nominal', title: 'limits per replica' },
