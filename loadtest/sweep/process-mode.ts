@@ -18,7 +18,7 @@ import {
 import { connectionsFor, runStep } from './loadgen.ts';
 import { hostCpuCount, ProcSampler } from './proc-stats.ts';
 import { climb, type StaircaseSettings } from './staircase.ts';
-import type { ConfigResult, StepResult, SweepConfig } from './types.ts';
+import type { ConfigResult, ReplicaUsage, StepResult, SweepConfig } from './types.ts';
 
 export interface ProcessModeOptions {
   serverEntry: string;
@@ -103,7 +103,11 @@ function startReplica(
 async function waitReady(r: Replica, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (r.exited) throw new Error(`replica exited before it was ready: ${r.output().trim().slice(-500)}`);
+    if (r.exited) {
+      const how = r.child.signalCode ? `killed by ${r.child.signalCode}` : `exit code ${r.child.exitCode}`;
+      const out = r.output().trim().slice(-500);
+      throw new Error(`replica exited before it was ready (${how})${out ? `: ${out}` : ''}`);
+    }
     const ok = await fetch(`${r.url}/readyz`).then(
       (res) => res.ok,
       () => false,
@@ -120,6 +124,21 @@ async function stopReplica(r: Replica): Promise<void> {
   const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000);
   await once(r.child, 'exit').catch(() => {});
   clearTimeout(timer);
+}
+
+/** What happened to a replica: crashes, and OOM kills as the kernel counted them. */
+function usage(r: Replica, i: number): ReplicaUsage {
+  const oomKills = r.group?.oomKills() ?? 0;
+  return {
+    name: `replica-${i + 1} (pid ${r.child.pid})`,
+    peakCpuPercent: 0,
+    peakMemoryMb: 0,
+    // A local process is not restarted: an exit during the run counts as one crash.
+    restarts: r.exited ? 1 : 0,
+    // The kernel's count when the replica had a memory group; else a SIGKILL nobody here sent.
+    oomKilled: oomKills > 0 || r.child.signalCode === 'SIGKILL',
+    ...(r.group ? { memoryLimitHits: r.group.failcnt() } : {}),
+  };
 }
 
 /** For SIGINT/SIGTERM: kills every replica still running and removes every group this sweep made. */
@@ -202,24 +221,25 @@ export async function runProcessConfig(config: SweepConfig, o: ProcessModeOption
     return {
       config,
       steps,
-      replicas: replicas.map((r, i) => {
-        const oomKills = r.group?.oomKills() ?? 0;
-        const l = limits[i];
-        return {
-          name: `replica-${i + 1} (pid ${r.child.pid})`,
-          peakCpuPercent: sampler.peakCpuPercent[i] ?? 0,
-          peakMemoryMb: sampler.peakRssMb[i] ?? 0,
-          // A local process is not restarted: an exit during the run counts as one crash.
-          restarts: r.exited ? 1 : 0,
-          // The kernel's count when the replica had a memory group; else a SIGKILL nobody here sent.
-          oomKilled: oomKills > 0 || r.child.signalCode === 'SIGKILL',
-          ...(r.group ? { memoryLimitHits: r.group.failcnt() } : {}),
-          ...(l ? { limits: l } : {}),
-        };
-      }),
+      replicas: replicas.map((r, i) => ({
+        ...usage(r, i),
+        peakCpuPercent: sampler.peakCpuPercent[i] ?? 0,
+        peakMemoryMb: sampler.peakRssMb[i] ?? 0,
+        ...(limits[i] ? { limits: limits[i] } : {}),
+      })),
     };
   } catch (err) {
-    return { config, steps: [], replicas: [], error: (err as Error).message };
+    // A replica OOM-killed while starting (a limit below what it needs) is that configuration's result.
+    const seen = replicas.map(usage);
+    const oom = seen.filter((u) => u.oomKilled).length;
+    return {
+      config,
+      steps: [],
+      replicas: seen,
+      error: oom
+        ? `${oom} replica(s) OOM-killed at the ${config.memoryMb} MB memory limit before being ready`
+        : (err as Error).message,
+    };
   } finally {
     await Promise.all(replicas.map(stopReplica));
     removeGroups(groups);

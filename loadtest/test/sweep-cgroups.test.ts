@@ -187,3 +187,28 @@ test('replicas that cannot start: one line, a non-zero exit, no report of zeros 
     await rm(out, { recursive: true, force: true });
   }
 });
+
+test('a replica beyond its memory limit is OOM-killed by the kernel and reported per configuration', {
+  skip,
+}, async () => {
+  const out = await mkdtemp(path.join(tmpdir(), 'sweep-cgroups-oom-'));
+  try {
+    // 32 MB is far below what a Node process with the model needs: the kernel kills it while it starts.
+    const sweep = startTs(main, sweepEnv(out), ['--configs', '1:0.5:32M,1:0.5:500M', '--step-seconds', '1']);
+    assert.equal(await exited(sweep.child), 0, sweep.output());
+    assert.deepEqual(leftovers(sweep.child.pid ?? -1), [], 'groups left behind');
+    const [stamp] = (await readdir(out)).filter((d) => !d.startsWith('.'));
+    const dir = path.join(out, stamp ?? '');
+    const raw = JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as SweepResult;
+    const [small, big] = raw.configs;
+    assert.equal(small?.error, '1 replica(s) OOM-killed at the 32 MB memory limit before being ready');
+    assert.equal(small?.replicas[0]?.oomKilled, true);
+    assert.ok((small?.replicas[0]?.memoryLimitHits ?? 0) > 0, 'memory.failcnt counted the limit being hit');
+    assert.equal(big?.error, undefined);
+    assert.equal(big?.replicas[0]?.oomKilled, false);
+    const md = await readFile(path.join(dir, 'report.md'), 'utf8');
+    assert.match(md, /^\| 1 × \(0\.5 CPU, 32 MB\) \|.*\| 1 \/ 1 \|/m);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
