@@ -97,6 +97,11 @@ export interface EnforcedLimits {
   memoryLimitBytes: number;
 }
 
+export interface CpuThrottling {
+  periods: number;
+  throttled: number;
+}
+
 export interface ReplicaGroup {
   cpuDir: string;
   memoryDir: string;
@@ -108,6 +113,8 @@ export interface ReplicaGroup {
   /** OOM kills in this group (memory.oom_control's oom_kill, kernel ≥ 4.13) and times the limit was hit. */
   oomKills: () => number;
   failcnt: () => number;
+  /** CFS periods the group ran in, and how many of them its quota cut short (cpu.stat). */
+  throttling: () => CpuThrottling;
   remove: () => void;
 }
 
@@ -149,6 +156,11 @@ export function createReplicaGroup(
     members: () => [...new Set([...pids(cpuDir), ...pids(memoryDir)])],
     oomKills: () => Number(/oom_kill (\d+)/.exec(read(path.join(memoryDir, 'memory.oom_control')))?.[1] ?? 0),
     failcnt: () => Number(read(path.join(memoryDir, 'memory.failcnt'))),
+    throttling: () => {
+      const stat = read(path.join(cpuDir, 'cpu.stat'));
+      const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+      return { periods: field('nr_periods'), throttled: field('nr_throttled') };
+    },
     remove: () => {
       for (const dir of [cpuDir, memoryDir]) {
         if (existsSync(dir)) rmdirSync(dir);

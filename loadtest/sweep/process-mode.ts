@@ -137,7 +137,7 @@ function usage(r: Replica, i: number): ReplicaUsage {
     restarts: r.exited ? 1 : 0,
     // The kernel's count when the replica had a memory group; else a SIGKILL nobody here sent.
     oomKilled: oomKills > 0 || r.child.signalCode === 'SIGKILL',
-    ...(r.group ? { memoryLimitHits: r.group.failcnt() } : {}),
+    ...(r.group ? { memoryLimitHits: r.group.failcnt(), cpuThrottling: r.group.throttling() } : {}),
   };
 }
 

@@ -66,6 +66,15 @@ function figuresOf(result: SweepResult): Array<[ConfigResult, ConfigFigures]> {
   ]);
 }
 
+/** How often the CPU quota held the replicas back (cgroups' cpu.stat), over the whole configuration. */
+function throttlingNote(r: ConfigResult): string {
+  const t = r.replicas.flatMap((x) => (x.cpuThrottling ? [x.cpuThrottling] : []));
+  const periods = t.reduce((a, x) => a + x.periods, 0);
+  if (!periods) return '';
+  const throttled = t.reduce((a, x) => a + x.throttled, 0);
+  return ` The CPU quota throttled its replicas in ${((throttled / periods) * 100).toFixed(1)} % of the CFS periods they ran in.`;
+}
+
 /** The generated analysis: the knee and its cause per configuration, then how the replicas scale. */
 export function analysis(result: SweepResult): string[] {
   const lines: string[] = [];
@@ -82,7 +91,8 @@ export function analysis(result: SweepResult): string[] {
         ? `the knee lies between ${int(f.best.offeredRate)} and ${int(f.knee.offeredRate)} req/s offered (${f.kneeReason})`
         : `even the lowest step, ${int(f.knee.offeredRate)} req/s offered, failed (${f.kneeReason})`;
     lines.push(
-      `**${name}** sustains ${int(f.sustainedRps)} req/s; ${knee}. Limited by: ${f.limit} — ${f.limitDetail}.`,
+      `**${name}** sustains ${int(f.sustainedRps)} req/s; ${knee}. Limited by: ${f.limit} — ${f.limitDetail}.` +
+        throttlingNote(r),
     );
   }
   const eff = scalingEfficiency(result);

@@ -1,5 +1,5 @@
 // The sweep's raw results: what each mode records and what the report is built from (results.json).
-import type { EnforcedLimits } from './cgroups.ts';
+import type { CpuThrottling, EnforcedLimits } from './cgroups.ts';
 
 export interface SweepConfig {
   replicas: number;
@@ -38,6 +38,8 @@ export interface ReplicaUsage {
   oomKilled: boolean;
   /** Process mode with cgroups: times the replica's memory use hit its limit (memory.failcnt). */
   memoryLimitHits?: number;
+  /** Process mode with cgroups: CFS periods run and throttled by the quota over the whole configuration. */
+  cpuThrottling?: CpuThrottling;
   /** Process mode with cgroups: the quota and limit read back from the replica's groups while it ran. */
   limits?: EnforcedLimits;
 }

@@ -118,7 +118,12 @@ test('each replica runs with its configuration CPU quota and memory limit; the g
       ],
     );
     const md = await readFile(path.join(dir, 'report.md'), 'utf8');
+    // The quota was active: the kernel counted CFS periods for every replica.
+    for (const r of raw.configs.flatMap((c) => c.replicas)) {
+      assert.ok((r.cpuThrottling?.periods ?? 0) > 0, `${r.name}: no CFS periods counted`);
+    }
     assert.match(md, /CPU and memory limits are enforced with cgroup v1/);
+    assert.match(md, /The CPU quota throttled its replicas in \d+\.\d % of the CFS periods/);
     assert.doesNotMatch(md, /not enforced/i);
   } finally {
     clearInterval(poll);
