@@ -37,7 +37,8 @@ const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
 
 export const ConfigSchema = z.object({
   PORT: int(8989, 0, 65535),
-  HOST: z.string().default('0.0.0.0'),
+  /** This machine only unless told otherwise; Compose sets 0.0.0.0 inside the container. */
+  HOST: z.string().default('127.0.0.1'),
   /** models:/name@alias, models:/name/3, models:/name/Production, runs:/…, s3://…, mlflow-artifacts:/…, file: or a path. */
   MODEL_URI: z.string().default('models:/covertype@champion'),
   /** How often the alias/stage is checked for a new version; 0 turns hot reload off. */

@@ -3,6 +3,11 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 
 describe('inference-api configuration', () => {
+  it('listens on this machine only (127.0.0.1) unless HOST says otherwise', () => {
+    assert.equal(loadConfig({}).HOST, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).HOST, '0.0.0.0');
+  });
+
   it('lets single-row requests wait 1 ms for company by default, and takes other waits or 0', () => {
     assert.equal(loadConfig({}).MICRO_BATCH_WAIT, 1);
     assert.equal(loadConfig({ MICRO_BATCH_WAIT: '0' }).MICRO_BATCH_WAIT, 0);
