@@ -10,20 +10,45 @@ import {
   backoffDelay,
   chunkBatch,
   createMlflow,
+  defaultTrackingUri,
   loadMlflowConfig,
   MlflowConfigError,
   ModelUriError,
   onnxPathOf,
   readMlmodel,
   resolveModelUri,
+  workspaceRoot,
   writeOnnxModelDir,
 } from '../src/index.ts';
 import { fakeOnnxModel } from './helpers/index.ts';
 
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
 describe('loadMlflowConfig', () => {
+  it('puts the default registry at the workspace root, whichever package folder a command runs in', async () => {
+    const expected = `file:${path.join(repoRoot, 'mlruns')}`;
+    // pnpm runs `pnpm pipeline` in services/trainer and `pnpm inference-api` in services/inference-api.
+    for (const pkg of ['services/trainer', 'services/inference-api', 'packages/mlflow-client', '.']) {
+      assert.equal(loadMlflowConfig({}, { cwd: path.join(repoRoot, pkg) }).trackingUri, expected, pkg);
+    }
+    assert.equal(workspaceRoot(path.join(repoRoot, 'services/trainer/src')), repoRoot);
+    // Outside a checkout (an image): the working folder's mlruns.
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'no-workspace-'));
+    try {
+      assert.equal(defaultTrackingUri(outside), `file:${path.join(outside, 'mlruns')}`);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+    // A value set is kept as given.
+    assert.equal(
+      loadMlflowConfig({ MLFLOW_TRACKING_URI: 'file:./elsewhere' }).trackingUri,
+      'file:./elsewhere',
+    );
+  });
+
   it('defaults to the local directory store with MLflow client defaults', () => {
     const c = loadMlflowConfig({});
-    assert.equal(c.trackingUri, 'file:./mlruns');
+    assert.equal(c.trackingUri, `file:${path.join(repoRoot, 'mlruns')}`);
     assert.deepEqual([c.timeoutMs, c.maxRetries], [120_000, 5]);
     assert.deepEqual(c.auth, { type: 'none' });
     assert.equal(c.s3.checksums, 'WHEN_SUPPORTED', 'plain AWS keeps the SDK default');
