@@ -1,4 +1,6 @@
-import { parseConfig } from '@covertype/service-kit';
+// The settings module alone: the MLflow library itself loads later, in the background.
+import { loadMlflowConfig, type MlflowConfig } from '@covertype/mlflow/config';
+import { ConfigError, parseConfig } from '@covertype/service-kit';
 import { z } from 'zod';
 import { DEFAULT_BATCH_WAIT_MS } from './model/loaded-model.ts';
 
@@ -73,8 +75,14 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
 });
 
-export type Config = z.output<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema> & { mlflow: MlflowConfig };
 
+/** Every setting, MLflow's included, checked before the server listens: a bad one stops it in one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(ConfigSchema, env);
+  const config = parseConfig(ConfigSchema, env);
+  try {
+    return { ...config, mlflow: loadMlflowConfig(env) };
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }

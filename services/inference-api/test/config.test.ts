@@ -24,3 +24,19 @@ describe('inference-api configuration', () => {
     }
   });
 });
+
+describe('MLflow settings, checked with the rest at start', () => {
+  it('refuses a tracking URI without a scheme in one line naming the variable', () => {
+    assert.throws(
+      () => loadConfig({ MLFLOW_TRACKING_URI: 'localhost:5000' }),
+      (err: Error) =>
+        err.name === 'ConfigError' &&
+        err.message.includes('MLFLOW_TRACKING_URI="localhost:5000"') &&
+        !err.message.includes('\n'),
+    );
+    assert.equal(
+      loadConfig({ MLFLOW_TRACKING_URI: 'http://localhost:5000' }).mlflow.trackingUri,
+      'http://localhost:5000',
+    );
+  });
+});
