@@ -59,6 +59,18 @@ export function defaultTrackingUri(cwd: string = process.cwd()): string {
   return `file:${path.join(workspaceRoot(cwd) ?? path.resolve(cwd), 'mlruns')}`;
 }
 
+/**
+ * A relative local registry (`file:./mlruns`, `mlruns`) is taken from where the command was typed: pnpm
+ * runs package scripts in the package's folder but keeps the caller's in INIT_CWD.
+ */
+function fromTypingFolder(uri: string, base: string): string {
+  if (uri.startsWith('file:') && !uri.startsWith('file:/')) {
+    return `file:${path.resolve(base, uri.slice('file:'.length))}`;
+  }
+  const bare = !/^[a-z][a-z0-9+.-]*:/i.test(uri) && uri !== 'databricks';
+  return bare && !path.isAbsolute(uri) ? path.resolve(base, uri) : uri;
+}
+
 export type MlflowAuth =
   | { type: 'none' }
   | { type: 'basic'; username: string; password: string }
@@ -148,7 +160,9 @@ export function loadMlflowConfig(
     throw new MlflowConfigError(`invalid MLflow configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  const uri = e.MLFLOW_TRACKING_URI ?? defaultTrackingUri(cwd);
+  const uri = e.MLFLOW_TRACKING_URI
+    ? fromTypingFolder(e.MLFLOW_TRACKING_URI, cleaned.INIT_CWD ?? cwd)
+    : defaultTrackingUri(cwd);
   const otherScheme =
     /^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^(https?:|file:)/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri);
   // `databricks` (no scheme) is MLflow's Databricks target, not a folder name.

@@ -39,11 +39,16 @@ describe('loadMlflowConfig', () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
-    // A value set is kept as given.
+    // A relative one is taken from where the command was typed (INIT_CWD), else the working folder.
+    const typed = { MLFLOW_TRACKING_URI: 'file:./elsewhere', INIT_CWD: '/home/me/project' };
+    assert.equal(loadMlflowConfig(typed).trackingUri, 'file:/home/me/project/elsewhere');
     assert.equal(
-      loadMlflowConfig({ MLFLOW_TRACKING_URI: 'file:./elsewhere' }).trackingUri,
-      'file:./elsewhere',
+      loadMlflowConfig({ MLFLOW_TRACKING_URI: 'runs-here' }, { cwd: '/srv' }).trackingUri,
+      '/srv/runs-here',
     );
+    for (const kept of ['file:/abs/mlruns', 'file:///abs/mlruns', 'http://mlflow:5000', '/abs/mlruns']) {
+      assert.equal(loadMlflowConfig({ MLFLOW_TRACKING_URI: kept }).trackingUri, kept);
+    }
   });
 
   it('defaults to the local directory store with MLflow client defaults', () => {
