@@ -14,11 +14,13 @@ export {
 } from './artifacts/index.ts';
 export { BATCH_LIMITS, chunkBatch, VALUE_LIMITS } from './batch.ts';
 export {
+  defaultTrackingUri,
   loadMlflowConfig,
   type MlflowAuth,
   type MlflowConfig,
   MlflowConfigError,
   MlflowEnvSchema,
+  workspaceRoot,
 } from './config.ts';
 export { type CreateMlflowOptions, createMlflow } from './create.ts';
 export { type DownloadedModel, downloadModel } from './download.ts';

@@ -11,6 +11,7 @@ import {
   CLIENT,
   chunkBatch,
   createMlflow,
+  defaultTrackingUri,
   loadMlflowConfig,
   MlflowConfigError,
   ModelUriError,
@@ -20,14 +21,43 @@ import {
   readInputExample,
   readMlmodel,
   resolveModelUri,
+  workspaceRoot,
   writeOnnxModelDir,
 } from '../src/index.ts';
 import { fakeOnnxModel } from './helpers/index.ts';
 
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
 describe('loadMlflowConfig', () => {
+  it('puts the default registry at the workspace root, whichever package folder a command runs in', async () => {
+    const expected = `file:${path.join(repoRoot, 'mlruns')}`;
+    // pnpm runs `pnpm pipeline` in services/trainer and `pnpm inference-api` in services/inference-api.
+    for (const pkg of ['services/trainer', 'services/inference-api', 'packages/mlflow-client', '.']) {
+      assert.equal(loadMlflowConfig({}, { cwd: path.join(repoRoot, pkg) }).trackingUri, expected, pkg);
+    }
+    assert.equal(workspaceRoot(path.join(repoRoot, 'services/trainer/src')), repoRoot);
+    // Outside a checkout (an image): the working folder's mlruns.
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'no-workspace-'));
+    try {
+      assert.equal(defaultTrackingUri(outside), `file:${path.join(outside, 'mlruns')}`);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+    // A relative one is taken from where the command was typed (INIT_CWD), else the working folder.
+    const typed = { MLFLOW_TRACKING_URI: 'file:./elsewhere', INIT_CWD: '/home/me/project' };
+    assert.equal(loadMlflowConfig(typed).trackingUri, 'file:/home/me/project/elsewhere');
+    assert.equal(
+      loadMlflowConfig({ MLFLOW_TRACKING_URI: 'runs-here' }, { cwd: '/srv' }).trackingUri,
+      '/srv/runs-here',
+    );
+    for (const kept of ['file:/abs/mlruns', 'file:///abs/mlruns', 'http://mlflow:5000', '/abs/mlruns']) {
+      assert.equal(loadMlflowConfig({ MLFLOW_TRACKING_URI: kept }).trackingUri, kept);
+    }
+  });
+
   it('defaults to the local directory store with MLflow client defaults', () => {
     const c = loadMlflowConfig({});
-    assert.equal(c.trackingUri, 'file:./mlruns');
+    assert.equal(c.trackingUri, `file:${path.join(repoRoot, 'mlruns')}`);
     assert.deepEqual([c.timeoutMs, c.maxRetries], [120_000, 5]);
     assert.deepEqual(c.auth, { type: 'none' });
     assert.equal(c.s3.checksums, 'WHEN_SUPPORTED', 'plain AWS keeps the SDK default');
