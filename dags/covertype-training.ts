@@ -5,6 +5,7 @@
  *
  *   storage → ingest → validate-and-split → train-random-forest     → register-best → promote-if-better
  *                                         → train-gradient-boosting ↗
+ *   settle-interrupted ───────────────────────────────────────────────↗
  *
  * History is kept, not reset: the raw table only grows (a batch already stored adds nothing), so a re-run
  * is idempotent and what the data API served stays auditable; train, test and rejects are rebuilt from
@@ -18,6 +19,8 @@ import {
   prepare,
   promoteIfBetter,
   registerCandidate,
+  type SettleResult,
+  settleInterrupted,
   type Task,
   task,
   trainFamily,
@@ -115,10 +118,28 @@ export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
   const trainForest = trainTask('random-forest');
   const trainBoosting = trainTask('gradient-boosting');
 
+  // A run that ended half-way (trainer or MLflow stopped) left RUNNING runs and a pending gate: end
+  // them before this run registers its own version.
+  const settle = task<PipelineEnv, SettleResult>({
+    name: 'settle-interrupted',
+    description:
+      'end MLflow runs an interrupted pipeline run left RUNNING (FAILED) and close its pending gate',
+    ...io,
+    timeoutMs: 5 * 60_000,
+    run: ({ env, runId, log }) =>
+      settleInterrupted({
+        mlflow: env.mlflow,
+        experimentName: env.settings.experimentName,
+        modelName: env.settings.modelName,
+        pipelineRunId: runId,
+        log,
+      }),
+  });
+
   const register = task({
     name: 'register-best',
     description: 'register the best candidate (CV accuracy) as a new version of MODEL_NAME',
-    dependsOn: [trainForest, trainBoosting],
+    dependsOn: [trainForest, trainBoosting, settle],
     ...io,
     timeoutMs: 5 * 60_000,
     run: ({ env, runId, log, result }) =>
@@ -151,7 +172,7 @@ export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
   return defineDag<PipelineEnv>({
     name: 'covertype-training',
     description: 'data API → MySQL raw → validated train/test → RF + GB searches → MLflow registry',
-    tasks: [storage, ingestTask, validate, trainForest, trainBoosting, register, promote] as Task<
+    tasks: [storage, settle, ingestTask, validate, trainForest, trainBoosting, register, promote] as Task<
       PipelineEnv,
       unknown
     >[],

@@ -5,6 +5,7 @@
 //   until Ctrl-C (or exits at once with --exit / DEMO_EXIT=1, as CI does).
 // Settings (all optional): DEMO_DIR (.data/demo), DEMO_LOAD_SECONDS (5), DEMO_CONNECTIONS (8),
 // DEMO_DATA_API_PORT (8000), DEMO_INFERENCE_PORT (8989), DEMO_SEARCH_PRESET (quick), DEMO_DATA_GROUP (1),
+// HOST (127.0.0.1: the services listen on this machine only unless told otherwise),
 // COVERTYPE_DATA_DIR (folder with covertype.csv; default ../shared/data, else the fetched copy).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,9 @@ const exitWhenDone = process.argv.includes('--exit') || ['1', 'true'].includes(e
 const loadSeconds = Number(env.DEMO_LOAD_SECONDS ?? 5);
 const connections = Number(env.DEMO_CONNECTIONS ?? 8);
 const demoDir = path.resolve(root, env.DEMO_DIR ?? '.data/demo');
+const host = env.HOST || '127.0.0.1';
+/** Where a browser on this machine reaches a service listening on `host`. */
+const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 const tsxLoader = pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('tsx')).href;
 
 const children = new Set();
@@ -44,9 +48,13 @@ function startTs(name, entry, childEnv, args = []) {
       NODE_ENV: 'production',
       INIT_CWD: demoDir,
       LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+      HOST: host,
       ...childEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C reaches only the demo, which stops the services in order (a service
+    // that got the terminal's SIGINT first would look like a crash and fail the demo).
+    detached: true,
   });
   let output = '';
   const log = createWriteStream(path.join(demoDir, `${name.replace(/\W+/g, '-')}.log`));
@@ -100,19 +108,36 @@ process.on('SIGINT', () => {
   void shutdown(0);
 });
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
+// The services run in process groups of their own: never leave one behind, whatever ends the demo.
+process.on('exit', () => {
+  for (const { child } of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
-/** The wanted port when free, otherwise (or for 0) any free one: a second demo or a running stack. */
-function pickPort(wanted) {
+/**
+ * The wanted port when free on `host`, otherwise (or for 0) any free one, saying which was taken and
+ * which was picked (a second demo or a running stack holds the usual ones).
+ */
+async function pickPort(wanted, service, setting) {
   const listen = (port) =>
     new Promise((resolve, reject) => {
       const server = createServer();
       server.once('error', reject);
-      server.listen(port, '0.0.0.0', () => {
+      server.listen(port, host, () => {
         const { port: bound } = server.address();
         server.close(() => resolve(bound));
       });
     });
-  return listen(wanted).catch(() => listen(0));
+  try {
+    return await listen(wanted);
+  } catch (err) {
+    const picked = await listen(0);
+    say(
+      `port ${wanted} is taken (${err.code ?? err.message}): the ${service} uses port ${picked} instead (set ${setting} to choose)`,
+    );
+    return picked;
+  }
 }
 
 /** Polls url until it answers 2xx, the process exits, or the time runs out. */
@@ -137,9 +162,20 @@ async function waitFor(url, proc, timeoutMs) {
   );
 }
 
+/** COVERTYPE_DATA_DIR, when set, is the only place looked at: a wrong one stops the demo, named. */
+function checkDataDir() {
+  const dir = env.COVERTYPE_DATA_DIR;
+  if (!dir) return;
+  const resolved = path.resolve(dir);
+  if (!existsSync(resolved)) throw new DemoError(`COVERTYPE_DATA_DIR=${dir}: no such folder (${resolved})`);
+  if (!existsSync(path.join(resolved, 'covertype.csv'))) {
+    throw new DemoError(`COVERTYPE_DATA_DIR=${dir}: no covertype.csv in ${resolved}`);
+  }
+}
+
 function findData() {
+  if (env.COVERTYPE_DATA_DIR) return path.resolve(env.COVERTYPE_DATA_DIR, 'covertype.csv');
   const candidates = [
-    env.COVERTYPE_DATA_DIR && path.resolve(env.COVERTYPE_DATA_DIR, 'covertype.csv'),
     path.resolve(root, '../shared/data/covertype.csv'),
     path.resolve(root, '.data/covertype.csv'),
     path.resolve(root, '.data/covtype.csv'),
@@ -194,13 +230,14 @@ function findAccuracy(output) {
 
 async function main() {
   const started = Date.now();
+  checkDataDir();
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
   const csv = await ensureData();
   say(`data: ${csv}`);
   say(`work folder: ${path.relative(root, demoDir) || demoDir} (tables, MLflow registry, logs)`);
 
-  const dataPort = await pickPort(Number(env.DEMO_DATA_API_PORT ?? 8000));
+  const dataPort = await pickPort(Number(env.DEMO_DATA_API_PORT ?? 8000), 'data API', 'DEMO_DATA_API_PORT');
   const dataApi = startTs('data API', 'services/data-api/src/server.ts', {
     PORT: String(dataPort),
     DATA_PATH: csv,
@@ -208,7 +245,7 @@ async function main() {
     DATA_SEED: 'demo',
     MIN_UPDATE_TIME: '0',
   });
-  const dataUrl = `http://127.0.0.1:${dataPort}`;
+  const dataUrl = `http://${urlHost}:${dataPort}`;
   await waitFor(`${dataUrl}/healthz`, dataApi, 60_000);
   say(`data API ready: ${dataUrl}/docs`);
 
@@ -245,9 +282,13 @@ async function main() {
   const inferenceEntry = 'services/inference-api/src/server.ts';
   if (!existsSync(path.join(root, inferenceEntry))) {
     say('the inference API is not in this checkout yet: the demo stops after training');
-    return finish({ dataUrl, accuracy, started });
+    return finish({ dataUrl, accuracy, started, trained: true });
   }
-  const inferencePort = await pickPort(Number(env.DEMO_INFERENCE_PORT ?? 8989));
+  const inferencePort = await pickPort(
+    Number(env.DEMO_INFERENCE_PORT ?? 8989),
+    'inference API',
+    'DEMO_INFERENCE_PORT',
+  );
   const inference = startTs('inference API', inferenceEntry, {
     ...mlflowEnv,
     PORT: String(inferencePort),
@@ -255,22 +296,24 @@ async function main() {
     MODEL_CACHE_DIR: path.join(demoDir, 'models'),
     MODEL_POLL_SECONDS: '0',
   });
-  const inferenceUrl = `http://127.0.0.1:${inferencePort}`;
+  const inferenceUrl = `http://${urlHost}:${inferencePort}`;
   await waitFor(`${inferenceUrl}/readyz`, inference, 90_000);
   say(`inference API ready on the champion: ${inferenceUrl}/docs`);
 
   const rows = sampleRows(csv);
   const load = await runLoad({ url: `${inferenceUrl}/predict`, rows, seconds: loadSeconds, connections });
-  return finish({ dataUrl, inferenceUrl, accuracy, load, started });
+  return finish({ dataUrl, inferenceUrl, accuracy, load, started, trained: true });
 }
 
-function finish({ dataUrl, inferenceUrl, accuracy, load, started }) {
+function finish({ dataUrl, inferenceUrl, accuracy, load, started, trained = false }) {
   const lines = [
     '',
     '── covertype demo ─────────────────────────────────────────────',
     `data API          ${dataUrl}/docs`,
   ];
   if (inferenceUrl) lines.push(`inference API     ${inferenceUrl}/docs   (try POST /predict)`);
+  if (trained)
+    lines.push(`MLflow registry   ${path.relative(root, path.join(demoDir, 'mlruns')) || demoDir}`);
   if (accuracy !== undefined)
     lines.push(`test accuracy     ${(accuracy * (accuracy <= 1 ? 100 : 1)).toFixed(2)} %`);
   if (load) {

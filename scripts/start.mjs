@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `pnpm start`: run the main job.
-//   With a working Docker engine: .env from .env.example when absent, `docker compose up -d --build`,
+//   With a Docker engine and Compose v2: .env from .env.example when absent, `docker compose up -d --build`,
 //   wait until the inference API answers through the load balancer, print the URLs.
-//   Without one: the same flow on this machine with `pnpm demo` (scripts/demo.mjs).
+//   Otherwise: the same flow on this machine with `pnpm demo` (scripts/demo.mjs), saying why.
 // START_MODE=docker or START_MODE=demo forces one; START_WAIT_SECONDS bounds the wait (default 900).
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
@@ -10,18 +10,49 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const mode = process.env.START_MODE ?? (dockerWorks() ? 'docker' : 'demo');
 
 function say(line) {
   process.stdout.write(`start: ${line}\n`);
 }
 
-function dockerWorks() {
-  const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
-    stdio: 'ignore',
-    timeout: 15_000,
-  });
-  return info.status === 0;
+/** Runs `docker args` quietly: 'ok', 'failed', or 'missing' when there is no docker command. */
+function docker(args) {
+  const res = spawnSync('docker', args, { stdio: 'ignore', timeout: 15_000 });
+  if (res.error?.code === 'ENOENT') return 'missing';
+  return res.status === 0 ? 'ok' : 'failed';
+}
+
+/**
+ * Which mode runs, and why, from START_MODE and what the machine offers: { mode: 'docker' | 'demo' |
+ * 'error', reason, exitCode? }. `probe` (docker's answer to some arguments) is injectable.
+ */
+export function chooseMode(startMode, probe = docker) {
+  if (startMode === 'demo') return { mode: 'demo', reason: 'START_MODE=demo: running `pnpm demo`' };
+  const insisted = startMode === 'docker';
+  if (startMode && !insisted) {
+    return { mode: 'error', exitCode: 2, reason: `START_MODE=${startMode}: expected docker or demo` };
+  }
+  const engine = probe(['info', '--format', '{{.ServerVersion}}']);
+  const composeV2 = engine !== 'missing' && probe(['compose', 'version']) === 'ok';
+  if (engine === 'ok' && composeV2) return { mode: 'docker', reason: 'Docker engine and Compose v2 found' };
+  if (insisted) {
+    if (composeV2) return { mode: 'docker', reason: 'START_MODE=docker' };
+    return {
+      mode: 'error',
+      exitCode: 1,
+      reason:
+        engine === 'missing'
+          ? 'START_MODE=docker, but there is no `docker` command: install Docker, or START_MODE=demo'
+          : 'START_MODE=docker, but no Compose v2 (`docker compose version` failed): install the Docker Compose plugin, or START_MODE=demo',
+    };
+  }
+  const why =
+    engine === 'missing'
+      ? 'no `docker` command'
+      : engine === 'ok'
+        ? 'Docker engine found but no Compose v2 (`docker compose version` failed)'
+        : 'no Docker engine answers (`docker info` failed)';
+  return { mode: 'demo', reason: `${why}: running \`pnpm demo\`; START_MODE=docker to insist` };
 }
 
 /** `docker compose` (v2 plugin); the stack needs Compose v2 (configs from files, `name:`). */
@@ -67,10 +98,6 @@ async function startDocker() {
     copyFileSync(path.join(root, '.env.example'), envFile);
     say('created .env from .env.example (change the passwords before going beyond a laptop)');
   }
-  if (compose(['version'], { stdio: 'ignore' }).status !== 0) {
-    say('`docker compose` (Compose v2) is not available; install the Docker Compose plugin');
-    process.exit(1);
-  }
   const up = compose(['up', '-d', '--build']);
   if (up.status !== 0) process.exit(up.status ?? 1);
   const env = readEnvFile(envFile);
@@ -95,20 +122,25 @@ async function startDocker() {
 }
 
 function startDemo() {
-  say('no Docker engine here (`docker info` failed): running `pnpm demo` instead');
   const child = spawn(process.execPath, [path.join(root, 'scripts/demo.mjs'), ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
   });
-  // Ctrl-C reaches the demo too (same process group); it stops its children and exits.
+  // Ctrl-C reaches the demo too (same process group); it stops its children and exits 0.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  process.on('SIGHUP', () => child.kill('SIGHUP'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 0 : 1)));
 }
 
-if (mode === 'docker') await startDocker();
-else if (mode === 'demo') startDemo();
-else {
-  say(`START_MODE=${mode}: expected docker or demo`);
-  process.exit(2);
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const { mode, reason, exitCode } = chooseMode(process.env.START_MODE);
+  if (mode === 'error') {
+    say(reason);
+    process.exit(exitCode);
+  }
+  say(reason);
+  if (mode === 'docker') await startDocker();
+  else startDemo();
 }

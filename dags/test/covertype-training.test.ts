@@ -7,7 +7,7 @@ describe('covertype-training DAG', () => {
   it('orders the tasks as the workshop pipeline and trains both families side by side', () => {
     const waves = planWaves(covertypeTrainingDag()).map((w) => w.map((t) => t.name));
     assert.deepEqual(waves, [
-      ['storage'],
+      ['storage', 'settle-interrupted'],
       ['ingest'],
       ['validate-and-split'],
       ['train-random-forest', 'train-gradient-boosting'],
@@ -23,5 +23,10 @@ describe('covertype-training DAG', () => {
     assert.equal(byName.get('ingest')!.timeoutMs, 60_000);
     assert.equal(byName.get('train-random-forest')!.timeoutMs, DEFAULT_LIMITS.trainTimeoutMs);
     assert.match(describePlan(dag), /- ingest: after storage; retries 5, timeout 1m/);
+    assert.deepEqual(
+      byName.get('register-best')!.dependsOn.map((t) => t.name),
+      ['train-random-forest', 'train-gradient-boosting', 'settle-interrupted'],
+      'an interrupted run is settled before a new version is registered',
+    );
   });
 });

@@ -31,7 +31,34 @@ export function stepFailure(step: StepResult, t: Thresholds): string | undefined
   return reasons.length ? reasons.join(', ') : undefined;
 }
 
-export type Limit = 'CPU-bound' | 'memory' | 'load generator' | 'shared host CPU' | 'not reached' | 'failed';
+export type Limit =
+  | 'CPU-bound'
+  | 'memory'
+  | 'load generator'
+  | 'shared host CPU'
+  | 'latency, no resource full'
+  | 'not reached'
+  | 'failed';
+
+/** How a sweep ran, as far as the verdicts depend on it. */
+export interface RunConditions {
+  /** CPU and memory limits were applied (Docker, or cgroups in process mode). */
+  limitsEnforced: boolean;
+  /** The load generator ran on the host cores the replicas use (process mode). */
+  generatorSharesHost: boolean;
+}
+
+export function runConditions(result: SweepResult): RunConditions {
+  return {
+    limitsEnforced: result.limitsEnforced ?? result.mode === 'docker',
+    generatorSharesHost: result.mode === 'process',
+  };
+}
+
+const DOCKER: RunConditions = { limitsEnforced: true, generatorSharesHost: false };
+
+/** A replica counts as CPU-bound from this share of its CPU limit (or of one core without a limit). */
+export const CPU_SATURATED = 0.85;
 
 export interface ConfigFigures {
   /** Highest achieved rate of a step that held the thresholds (0 when none did). */
@@ -53,7 +80,7 @@ function bottleneck(
   r: ConfigResult,
   at: StepResult | undefined,
   hostCpus: number,
-  limitsEnforced: boolean,
+  { limitsEnforced, generatorSharesHost }: RunConditions,
 ): [Limit, string] {
   const oom = r.replicas.filter((x) => x.oomKilled).length;
   const restarts = r.replicas.reduce((a, x) => a + x.restarts, 0);
@@ -76,7 +103,7 @@ function bottleneck(
   }
   // Without an enforced quota a replica can use up to one core (one event loop, one onnxruntime thread).
   const cpuLimit = limitsEnforced ? r.config.cpus : 1;
-  if (cpu >= 85 * cpuLimit) {
+  if (cpu >= CPU_SATURATED * 100 * cpuLimit) {
     return [
       'CPU-bound',
       `replicas at ${Math.round(cpu)} % of a core (limit ${Math.round(cpuLimit * 100)} %)`,
@@ -85,7 +112,7 @@ function bottleneck(
   // In process mode the generator runs on the cores it measures: once replicas and generator together
   // fill most of the host, more replicas only take CPU from the generator.
   const busy = at.replicaCpuPercent.reduce((a, b) => a + b, 0) + gen;
-  if (!limitsEnforced && busy >= 0.75 * hostCpus * 100) {
+  if (generatorSharesHost && busy >= 0.75 * hostCpus * 100) {
     return [
       'load generator',
       `replicas (${at.replicaCpuPercent.map(Math.round).join(' + ')} %) and the load generator (${Math.round(gen)} %) together used ${Math.round(busy)} % of the host's ${hostCpus} cores: the generator shares the cores it loads, so it is the bottleneck here`,
@@ -97,9 +124,11 @@ function bottleneck(
       `the host's ${hostCpus} cores were ${Math.round(host)} % busy: replicas, load generator and other processes compete for them (the replicas got ${Math.round(cpu)} % of a core)`,
     ];
   }
+  // Not CPU-bound: calling it that beside replicas at a fraction of their CPU would contradict itself.
   return [
-    'CPU-bound',
-    `replicas at ${Math.round(cpu)} % of a core; latency grew before any resource was full`,
+    'latency, no resource full',
+    `latency passed the threshold while the replicas used at most ${Math.round(cpu)} % of a core ` +
+      `(limit ${Math.round(cpuLimit * 100)} %) and no other measured resource was full`,
   ];
 }
 
@@ -107,8 +136,9 @@ export function configFigures(
   r: ConfigResult,
   t: Thresholds,
   hostCpus: number,
-  limitsEnforced = true,
+  conditions: RunConditions = DOCKER,
 ): ConfigFigures {
+  const { limitsEnforced } = conditions;
   const peakCpuPercent = Math.max(0, ...r.replicas.map((x) => x.peakCpuPercent));
   const peakMemoryMb = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
   const restarts = r.replicas.reduce((a, x) => a + x.restarts, 0);
@@ -127,7 +157,7 @@ export function configFigures(
   let best: StepResult | undefined;
   for (const s of r.steps) if (stepHolds(s, t) && (!best || s.achievedRate > best.achievedRate)) best = s;
   const knee = r.steps.find((s) => !stepHolds(s, t));
-  const [limit, detail] = bottleneck(r, knee, hostCpus, limitsEnforced);
+  const [limit, detail] = bottleneck(r, knee, hostCpus, conditions);
   const peakMem = Math.max(0, ...r.replicas.map((x) => x.peakMemoryMb));
   const limitDetail =
     !limitsEnforced && peakMem > r.config.memoryMb

@@ -1,5 +1,12 @@
 // report.md and report.html from the raw results: the table, the charts and a generated analysis.
-import { type ConfigFigures, configFigures, scalingEfficiency, stepFailure, stepHolds } from './analysis.ts';
+import {
+  type ConfigFigures,
+  configFigures,
+  runConditions,
+  scalingEfficiency,
+  stepFailure,
+  stepHolds,
+} from './analysis.ts';
 import type { Charts } from './charts.ts';
 import { configLabel, formatMemory } from './matrix.ts';
 import type { ConfigResult, SweepResult } from './types.ts';
@@ -29,7 +36,7 @@ export interface TableRow {
 export function tableRows(result: SweepResult): TableRow[] {
   const eff = scalingEfficiency(result);
   return result.configs.map((r) => {
-    const f = configFigures(r, result.thresholds, result.host.cpus, result.mode === 'docker');
+    const f = configFigures(r, result.thresholds, result.host.cpus, runConditions(result));
     const e = eff.get(r);
     return {
       configuration: configLabel(r.config),
@@ -55,8 +62,17 @@ export function tableRows(result: SweepResult): TableRow[] {
 function figuresOf(result: SweepResult): Array<[ConfigResult, ConfigFigures]> {
   return result.configs.map((r) => [
     r,
-    configFigures(r, result.thresholds, result.host.cpus, result.mode === 'docker'),
+    configFigures(r, result.thresholds, result.host.cpus, runConditions(result)),
   ]);
+}
+
+/** How often the CPU quota held the replicas back (cgroups' cpu.stat), over the whole configuration. */
+function throttlingNote(r: ConfigResult): string {
+  const t = r.replicas.flatMap((x) => (x.cpuThrottling ? [x.cpuThrottling] : []));
+  const periods = t.reduce((a, x) => a + x.periods, 0);
+  if (!periods) return '';
+  const throttled = t.reduce((a, x) => a + x.throttled, 0);
+  return ` The CPU quota throttled its replicas in ${((throttled / periods) * 100).toFixed(1)} % of the CFS periods they ran in.`;
 }
 
 /** The generated analysis: the knee and its cause per configuration, then how the replicas scale. */
@@ -75,7 +91,8 @@ export function analysis(result: SweepResult): string[] {
         ? `the knee lies between ${int(f.best.offeredRate)} and ${int(f.knee.offeredRate)} req/s offered (${f.kneeReason})`
         : `even the lowest step, ${int(f.knee.offeredRate)} req/s offered, failed (${f.kneeReason})`;
     lines.push(
-      `**${name}** sustains ${int(f.sustainedRps)} req/s; ${knee}. Limited by: ${f.limit} — ${f.limitDetail}.`,
+      `**${name}** sustains ${int(f.sustainedRps)} req/s; ${knee}. Limited by: ${f.limit} — ${f.limitDetail}.` +
+        throttlingNote(r),
     );
   }
   const eff = scalingEfficiency(result);
@@ -85,8 +102,11 @@ export function analysis(result: SweepResult): string[] {
     const ratio = e * r.config.replicas;
     const caveat =
       f.limit === 'load generator' || f.limit === 'shared host CPU'
-        ? ` The ${f.limit === 'load generator' ? 'load generator' : 'shared host CPU'}, not the replicas, was the bottleneck here, so this understates what the replicas can do.`
-        : '';
+        ? ` The ${f.limit}, not the replicas, was the bottleneck here, so this understates what the replicas can do.`
+        : e > 1.1
+          ? ' Above linear: the single replica was held back by something other than its own capacity ' +
+            '(host noise, a short step), so compare the two with care.'
+          : '';
     lines.push(
       `${r.config.replicas} replicas reach ${ratio.toFixed(2)}× the single replica with the same limits ` +
         `(scaling efficiency ${(e * 100).toFixed(0)} %).${caveat}`,
@@ -100,15 +120,38 @@ export function analysis(result: SweepResult): string[] {
         'figures understate what they can do and vary from run to run; rerun on a quiet host to compare configurations.',
     );
   }
-  if (result.mode === 'process') {
-    lines.push(
-      `Process mode: replicas and the load generator share this host's ${result.host.cpus} cores, so beyond ` +
-        `${Math.max(1, result.host.cpus - 1)} busy replica(s) adding replicas cannot add throughput here; ` +
-        'run the sweep with Docker on a bigger host (or the generator elsewhere) for the real scaling curve.',
-    );
-  }
+  const crowded = hostCrowding(result);
+  if (crowded) lines.push(crowded);
   return lines;
 }
+
+/**
+ * Process mode: the generator shares the host's cores. Said only for configurations whose replicas can
+ * ask for more CPU than the generator leaves, and only as far as the measured scaling agrees.
+ */
+function hostCrowding(result: SweepResult): string | undefined {
+  if (result.mode !== 'process') return undefined;
+  const { limitsEnforced } = runConditions(result);
+  const spare = Math.max(1, result.host.cpus - 1);
+  const over = result.configs.filter(
+    (r) =>
+      !r.error && r.config.replicas > 1 && r.config.replicas * (limitsEnforced ? r.config.cpus : 1) > spare,
+  );
+  if (!over.length) return undefined;
+  const eff = scalingEfficiency(result);
+  const held = over.filter((r) => (eff.get(r) ?? 1) < CROWDED_EFFICIENCY);
+  const names = (rs: ConfigResult[]) => rs.map((r) => configLabel(r.config)).join(', ');
+  const base =
+    `Process mode: the replicas of ${names(over)} can use more than the ${spare} of this host's ` +
+    `${result.host.cpus} cores that the load generator leaves them`;
+  return held.length
+    ? `${base}; ${names(held)} scaled below ${Math.round(CROWDED_EFFICIENCY * 100)} %, likely for that reason: ` +
+        'run the generator on other cores (or Docker mode on a bigger host) for their real scaling.'
+    : `${base}, yet they scaled at ≥ ${Math.round(CROWDED_EFFICIENCY * 100)} % here: the host was not the limit at these rates.`;
+}
+
+/** Below this scaling efficiency a crowded host is named as the likely cause. */
+const CROWDED_EFFICIENCY = 0.85;
 
 export function markdownTable(result: SweepResult): string {
   const head =
@@ -138,9 +181,18 @@ function stepsTable(r: ConfigResult, result: SweepResult): string {
   ].join('\n');
 }
 
+/** Why the mode ran, as recorded; older results.json files without it say only what the mode is. */
+function modeLine(result: SweepResult): string {
+  const what =
+    result.mode === 'process'
+      ? 'replicas ran as local processes'
+      : 'replicas ran as containers of the compose stack';
+  return `Mode: **${result.mode}** (${result.modeReason ? `${result.modeReason}; ` : ''}${what}). `;
+}
+
 function header(result: SweepResult): string[] {
   return [
-    `Mode: **${result.mode}**${result.mode === 'process' ? ' (no Docker engine: replicas ran as local processes)' : ''}. ` +
+    modeLine(result) +
       `Started ${result.startedAt} on ${result.host.cpus} cores, ${formatMemory(result.host.memoryMb)}, Node ${result.host.node}` +
       (result.host.loadAvg
         ? `, load average ${result.host.loadAvg.map((x) => x.toFixed(1)).join(' → ')}.`
@@ -154,7 +206,7 @@ export function renderMarkdown(result: SweepResult, chartFiles: Record<keyof Cha
   const out = ['# Inference API load sweep', '', ...header(result), ''];
   if (result.limitations.length) {
     out.push(
-      '## What this run could not limit or measure',
+      '## Limits, and what this run could not measure',
       '',
       ...result.limitations.map((l) => `- ${l}`),
       '',

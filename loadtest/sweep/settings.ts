@@ -42,8 +42,10 @@ export const SettingsSchema = z.object({
   SWEEP_OUT_DIR: z.string().default(path.join(repoRoot, 'loadtest/results')),
   /** Serve this model instead of training the small sweep model (process mode). */
   SWEEP_MODEL_URI: z.string().optional(),
-  /** Process mode: pin replica i to core i mod cores with taskset (a cpuset, not a quota). */
+  /** Process mode without cgroups: pin replica i to core i mod cores with taskset (a cpuset, not a quota). */
   SWEEP_PIN_CPUS: bool(true),
+  /** Process mode: cgroup v1 CPU and memory limits — auto (when writable), cgroups (required), off. */
+  SWEEP_LIMITS: z.enum(['auto', 'cgroups', 'off']).default('auto'),
   SWEEP_SERVER_ENTRY: z.string().default(path.join(repoRoot, 'services/inference-api/src/server.ts')),
   /** Docker mode: the k6 scenario file under loadtest/scenarios. */
   SWEEP_SCENARIO: z.string().default('predict'),
@@ -66,6 +68,7 @@ const FLAGS = {
   'max-error-rate': 'SWEEP_MAX_ERROR_RATE',
   out: 'SWEEP_OUT_DIR',
   'model-uri': 'SWEEP_MODEL_URI',
+  limits: 'SWEEP_LIMITS',
   scenario: 'SWEEP_SCENARIO',
 } as const;
 

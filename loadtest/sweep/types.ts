@@ -1,4 +1,5 @@
 // The sweep's raw results: what each mode records and what the report is built from (results.json).
+import type { CpuThrottling, EnforcedLimits } from './cgroups.ts';
 
 export interface SweepConfig {
   replicas: number;
@@ -35,6 +36,12 @@ export interface ReplicaUsage {
   peakMemoryMb: number;
   restarts: number;
   oomKilled: boolean;
+  /** Process mode with cgroups: times the replica's memory use hit its limit (memory.failcnt). */
+  memoryLimitHits?: number;
+  /** Process mode with cgroups: CFS periods run and throttled by the quota over the whole configuration. */
+  cpuThrottling?: CpuThrottling;
+  /** Process mode with cgroups: the quota and limit read back from the replica's groups while it ran. */
+  limits?: EnforcedLimits;
 }
 
 export interface ConfigResult {
@@ -47,6 +54,10 @@ export interface ConfigResult {
 
 export interface SweepResult {
   mode: 'docker' | 'process';
+  /** Why this mode ran: forced by the user, or what auto-detection found (said in the report). */
+  modeReason?: string;
+  /** Whether the configurations' CPU and memory limits were applied (Docker, or cgroups in process mode). */
+  limitsEnforced?: boolean;
   startedAt: string;
   /** loadAvg: the 1-minute load average when the sweep started and ended (other work on the host). */
   host: { cpus: number; memoryMb: number; node: string; loadAvg?: [number, number] };

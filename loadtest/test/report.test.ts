@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { K6SummaryData } from '../lib/summary.ts';
 import { configFigures } from '../sweep/analysis.ts';
+import { renderCharts } from '../sweep/charts.ts';
 import { parseInspect, parseStats } from '../sweep/docker-stats.ts';
 import { stepFromK6Summary } from '../sweep/k6-step.ts';
 import { analysis, tableRows } from '../sweep/report.ts';
@@ -140,4 +141,115 @@ test('in process mode a nominal memory limit is reported as exceeded, not as the
   );
   result.mode = 'docker';
   assert.match(analysis(result).join('\n'), /Limited by: memory — peak memory 78 MB of the 64 MB limit/);
+});
+
+/** A process-mode sweep like the one that contradicted itself: the single replica's knee came with its
+ * CPU at 44 % of a core, and two replicas then measured 2.25× its throughput. */
+function scalingSweep(modeReason?: string): SweepResult {
+  const step = (offered: number, achieved: number, p95: number, cpu: number[]) => ({
+    offeredRate: offered,
+    achievedRate: achieved,
+    requests: achieved * 5,
+    errorRate: 0,
+    p50Ms: p95 / 4,
+    p95Ms: p95,
+    p99Ms: p95 * 2,
+    maxMs: p95 * 3,
+    shortfall: 0,
+    replicaCpuPercent: cpu,
+    generatorCpuPercent: 20,
+    hostCpuPercent: 45,
+  });
+  const replicas = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `replica-${i + 1}`,
+      peakCpuPercent: 50,
+      peakMemoryMb: 140,
+      restarts: 0,
+      oomKilled: false,
+    }));
+  return {
+    mode: 'process',
+    ...(modeReason ? { modeReason } : {}),
+    limitsEnforced: false,
+    startedAt: '2026-12-06T02:00:00.000Z',
+    host: { cpus: 2, memoryMb: 24105, node: 'v20.20.2' },
+    generator: 'autocannon',
+    thresholds: { p95Ms: 50, maxErrorRate: 0.01 },
+    limitations: [],
+    configs: [
+      {
+        config: { replicas: 1, cpus: 1, memoryMb: 1536 },
+        steps: [step(200, 200, 10, [20]), step(400, 400, 20, [40]), step(800, 790, 120, [44])],
+        replicas: replicas(1),
+      },
+      {
+        config: { replicas: 2, cpus: 1, memoryMb: 1536 },
+        steps: [step(400, 400, 8, [20, 20]), step(900, 900, 30, [45, 45]), step(1800, 1500, 150, [60, 60])],
+        replicas: replicas(2),
+      },
+    ],
+  };
+}
+
+test('the analysis calls nothing CPU-bound below its CPU limit, nor denies the scaling it measured', () => {
+  const result = scalingSweep('forced with --mode process');
+  const text = analysis(result).join('\n');
+  assert.match(text, /2 replicas reach 2\.25× the single replica/);
+  // 44 % of a core is not CPU-bound; the verdict names what happened instead.
+  assert.doesNotMatch(text, /CPU-bound — replicas at 44 %/);
+  assert.match(text, /Limited by: latency, no resource full — .* at most 44 % of a core \(limit 100 %\)/);
+  assert.doesNotMatch(text, /cannot add throughput/);
+  assert.match(text, /scaled at ≥ 85 % here/);
+  assert.match(text, /Above linear/);
+  // A replica at its limit is CPU-bound, whatever else is said.
+  const first = result.configs[0];
+  if (first?.steps[2]) first.steps[2].replicaCpuPercent = [97];
+  assert.match(
+    analysis(result).join('\n'),
+    /Limited by: CPU-bound — replicas at 97 % of a core \(limit 100 %\)/,
+  );
+});
+
+test('a crowded host is named as the cause only when the replicas scaled poorly', () => {
+  const result = scalingSweep();
+  const two = result.configs[1];
+  if (two?.steps[1]) two.steps[1].achievedRate = 500; // 1.25×: the generator left them too little
+  if (two?.steps[1]) two.steps[1].offeredRate = 500;
+  const text = analysis(result).join('\n');
+  assert.match(text, /2 × \(1 CPU, 1\.5 GB\) scaled below 85 %, likely for that reason/);
+});
+
+test('the report states why the mode ran: forced, or no engine, never a guess', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sweep-mode-'));
+  try {
+    for (const [reason, expected] of [
+      [
+        'forced with --mode process',
+        /Mode: \*\*process\*\* \(forced with --mode process; replicas ran as local processes\)/,
+      ],
+      [
+        'chosen automatically: no Docker engine (`docker info` failed)',
+        /Mode: \*\*process\*\* \(chosen automatically: no Docker engine \(`docker info` failed\); replicas ran/,
+      ],
+    ] as const) {
+      const files = await writeReport(scalingSweep(reason), path.join(dir, reason.length.toString()));
+      const md = await readFile(files.markdown, 'utf8');
+      assert.match(md, expected);
+      if (reason.startsWith('forced')) assert.doesNotMatch(md, /Docker engine/);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('charts of a run that sustained nothing have integer axes, never 0.000000', async () => {
+  const result = scalingSweep();
+  for (const r of result.configs) for (const s of r.steps) s.p95Ms = 500; // every step fails
+  const charts = await renderCharts(result);
+  for (const [name, svg] of Object.entries(charts)) {
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '');
+    assert.ok(!labels.some((l) => /^-?\d+\.\d{3,}$/.test(l)), `${name}: ${labels.join(' | ')}`);
+  }
+  assert.match(charts.throughput, /no configuration sustained any load/);
 });

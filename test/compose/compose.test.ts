@@ -1,18 +1,19 @@
 // The compose files, checked without a Docker engine:
-// - parsed and validated by Debian's docker-compose 1.29 (`config`): a real Compose parser with its
-//   JSON-schema validation, interpolation, anchors and overlays. 1.29 predates the top-level `name`
-//   key of the Compose Specification; that key alone is removed before handing it the file.
+// - parsed and validated by whichever Compose is installed (`config`: the v2 plugin, else Debian's
+//   docker-compose 1.29): a real Compose parser with its schema validation, interpolation, anchors
+//   and overlays. 1.29 predates the top-level `name` key of the Compose Specification; that key alone
+//   is removed before handing it the file. Without either, these tests skip and say so.
 // - cross-checked against the repository: build contexts, Dockerfiles and entry points exist,
 //   healthcheck commands exist in their images, scaled services publish no fixed host port, every
 //   interpolated variable is documented in .env.example, every setting a service reads is wired.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { findCompose, NO_COMPOSE, runCompose } from './compose-tool.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,12 +41,12 @@ type ComposeFile = { services: Record<string, Service>; configs?: Record<string,
 const BASE = path.join(repoRoot, 'docker-compose.yaml');
 const OVERLAY = path.join(repoRoot, 'docker-compose.loadtest.yaml');
 const ENV_EXAMPLE = path.join(repoRoot, '.env.example');
-const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
+const compose = findCompose();
 const ONE_SHOT = new Set(['minio-init', 'data-fetch']);
 
 let workDir = '';
 
-/** docker-compose 1.29 `config` on the files (with `name:` removed), using .env.example. */
+/** Compose's `config` on the files (with `name:` removed), using .env.example. */
 function composeConfig(files: string[]): { status: number | null; stdout: string; stderr: string } {
   const args = ['--env-file', ENV_EXAMPLE, '--project-directory', repoRoot];
   files.forEach((file, i) => {
@@ -53,7 +54,7 @@ function composeConfig(files: string[]): { status: number | null; stdout: string
     writeFileSync(copy, readFileSync(file, 'utf8').replace(/^name:.*$/m, ''));
     args.push('-f', copy);
   });
-  const res = spawnSync('docker-compose', [...args, 'config'], { encoding: 'utf8', cwd: workDir });
+  const res = runCompose(compose!, [...args, 'config'], { cwd: workDir });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -67,29 +68,30 @@ function envExampleKeys(): Set<string> {
   return keys;
 }
 
-/** The normalised file as Compose sees it after interpolation and merging. */
+/** The normalised file as Compose sees it after interpolation and merging (unset without Compose). */
 let config: ComposeFile;
+
+/** False, with the test skipped and the reason given, when no Compose is installed. */
+function withCompose(t: { skip: (message: string) => void }): boolean {
+  if (compose) return true;
+  t.skip(NO_COMPOSE);
+  return false;
+}
 
 describe('docker-compose.yaml', () => {
   before(() => {
     workDir = mkdtempSync(path.join(os.tmpdir(), 'compose-test-'));
-    if (hasDockerCompose) {
+    if (compose) {
       const res = composeConfig([BASE]);
-      assert.equal(res.status, 0, `docker-compose config rejected docker-compose.yaml:\n${res.stderr}`);
+      assert.equal(res.status, 0, `${compose.label} config rejected docker-compose.yaml:\n${res.stderr}`);
       config = YAML.parse(res.stdout) as ComposeFile;
-    } else {
-      // Without docker-compose, the raw file still gets the cross-checks (anchors resolved by yaml).
-      config = YAML.parse(readFileSync(BASE, 'utf8').replace(/\$\{(\w+):[-?][^}]*\}/g, '$1')) as ComposeFile;
     }
   });
   after(() => rmSync(workDir, { recursive: true, force: true }));
 
-  test('validates with docker-compose config (Compose file schema)', (t) => {
-    if (!hasDockerCompose) {
-      if (process.env.CI) assert.fail('docker-compose is not installed (.ci/run installs it)');
-      t.skip('docker-compose not installed: apt-get install docker-compose');
-      return;
-    }
+  test('validates with Compose config (Compose file schema)', (t) => {
+    if (!compose && process.env.CI) assert.fail(`${NO_COMPOSE} (.ci/run installs one)`);
+    if (!withCompose(t)) return;
     assert.ok(config.services['inference-api'], 'inference-api service missing');
     // The one key 1.29 does not know, checked by the Compose Specification's rule for project names.
     const name = /^name:\s*(\S+)\s*$/m.exec(readFileSync(BASE, 'utf8'))?.[1];
@@ -98,15 +100,17 @@ describe('docker-compose.yaml', () => {
   });
 
   test('refuses to start without the secrets, naming the variable', (t) => {
-    if (!hasDockerCompose) return t.skip('docker-compose not installed');
+    if (!withCompose(t)) return;
     const empty = path.join(workDir, 'empty.env');
     writeFileSync(empty, '');
     const copy = path.join(workDir, 'base.yaml');
     writeFileSync(copy, readFileSync(BASE, 'utf8').replace(/^name:.*$/m, ''));
-    const res = spawnSync(
-      'docker-compose',
+    const res = runCompose(
+      compose!,
       ['--env-file', empty, '--project-directory', repoRoot, '-f', copy, 'config'],
-      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+      {
+        env: { PATH: process.env.PATH ?? '' },
+      },
     );
     assert.notEqual(res.status, 0);
     assert.match(res.stderr, /set [A-Z_]+PASSWORD|set MINIO_ROOT_USER/);
@@ -114,7 +118,7 @@ describe('docker-compose.yaml', () => {
 
   test('the load-test overlay, when present, merges onto the base file', (t) => {
     if (!existsSync(OVERLAY)) return t.skip('no docker-compose.loadtest.yaml yet');
-    if (!hasDockerCompose) return t.skip('docker-compose not installed');
+    if (!withCompose(t)) return;
     const res = composeConfig([BASE, OVERLAY]);
     assert.equal(res.status, 0, `base + overlay rejected:\n${res.stderr}`);
     const merged = YAML.parse(res.stdout) as ComposeFile;
@@ -122,7 +126,8 @@ describe('docker-compose.yaml', () => {
       assert.ok(merged.services[name], `${name} lost in the merge`);
   });
 
-  test('every build context, Dockerfile and entry point exists', () => {
+  test('every build context, Dockerfile and entry point exists', (t) => {
+    if (!withCompose(t)) return;
     const builds = Object.entries(config.services).filter(([, s]) => s.build);
     assert.ok(builds.length >= 4, 'expected builds for mlflow and the Node services');
     for (const [name, service] of builds) {
@@ -161,7 +166,8 @@ describe('docker-compose.yaml', () => {
     }
   });
 
-  test('every long-running service has a healthcheck whose command exists in its image', () => {
+  test('every long-running service has a healthcheck whose command exists in its image', (t) => {
+    if (!withCompose(t)) return;
     // Commands that official images are known to ship (checked against their documentation).
     const official: Record<string, string[]> = {
       'minio/minio': ['mc'],
@@ -207,7 +213,8 @@ describe('docker-compose.yaml', () => {
     }
   });
 
-  test('depends_on waits on healthchecks and one-shot completions', () => {
+  test('depends_on waits on healthchecks and one-shot completions', (t) => {
+    if (!withCompose(t)) return;
     for (const [name, service] of Object.entries(config.services)) {
       for (const [dep, { condition }] of Object.entries(service.depends_on ?? {})) {
         const target = config.services[dep];
@@ -223,7 +230,8 @@ describe('docker-compose.yaml', () => {
     ]);
   });
 
-  test('scaled services have no container_name and no fixed host port; infrastructure binds 127.0.0.1', () => {
+  test('scaled services have no container_name and no fixed host port; infrastructure binds 127.0.0.1', (t) => {
+    if (!withCompose(t)) return;
     const api = config.services['inference-api'] as Service;
     assert.equal(api.container_name, undefined);
     assert.deepEqual(api.ports ?? [], []);
@@ -240,12 +248,16 @@ describe('docker-compose.yaml', () => {
     }
   });
 
-  test('the load balancer re-resolves the inference-api replicas through Docker DNS', () => {
+  test('the load balancer re-resolves the inference-api replicas through Docker DNS', (t) => {
+    if (!withCompose(t)) return;
     const conf = readFileSync(path.join(repoRoot, 'loadbalancer/nginx.conf'), 'utf8');
     assert.match(conf, /resolver 127\.0\.0\.11 valid=\d+s/);
     const port = config.services['inference-api']?.environment?.PORT;
     assert.match(conf, new RegExp(`server inference-api:${port} resolve`));
-    const published = (config.services.loadbalancer?.ports ?? []).map(String).join(' ');
+    // v1 prints ports as `host:published:target`, v2 in the long form.
+    const published = (config.services.loadbalancer?.ports ?? [])
+      .map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`))
+      .join(' ');
     assert.match(published, /8989:8989/);
   });
 

@@ -47,20 +47,25 @@ export const WildernessAreaSchema = z
 export const SoilTypeSchema = z
   .number()
   .int()
+  .min(SOIL_TYPES[0])
+  .max(SOIL_TYPES[SOIL_TYPES.length - 1]!)
   .refine(isSoilType, { message: 'not one of the 40 ELU soil codes of the UCI documentation' })
   .transform((code) => code as SoilType)
   .meta({
     description: 'USFS ELU soil code, one of the 40 of the UCI documentation (e.g. 7745)',
+    enum: [...SOIL_TYPES],
     examples: [SOIL_TYPES[28]],
   });
 
-export const CoverTypeSchema = z
+/** A cover class as a plain integer schema (responses: a transform has no JSON Schema). */
+export const CoverTypeValueSchema = z
   .number()
   .int()
   .min(1)
   .max(7)
-  .transform((v) => v as CoverType)
   .meta({ description: 'Forest cover class 1..7', examples: [...COVER_TYPE_VALUES] });
+
+export const CoverTypeSchema = CoverTypeValueSchema.transform((v) => v as CoverType);
 
 export const CovertypeFeaturesSchema = NumericFeaturesSchema.extend({
   Wilderness_Area: WildernessAreaSchema,
@@ -149,3 +154,6 @@ export const EXAMPLE_FEATURES: CovertypeFeatures = {
   Wilderness_Area: 'Rawah',
   Soil_Type: 7745,
 };
+
+/** The cover type recorded for EXAMPLE_FEATURES (the first row of UCI covtype.data): Aspen. */
+export const EXAMPLE_COVER_TYPE: CoverType = 5;

@@ -33,6 +33,7 @@ import type {
   SearchRunsInput,
 } from './types.ts';
 import { MODEL_STAGES } from './types.ts';
+import { currentUser } from './user.ts';
 
 export type ExperimentOptions = { artifactLocation?: string; tags?: Record<string, string> };
 
@@ -89,6 +90,11 @@ export abstract class BackendBase implements MlflowBackend {
   abstract getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
   abstract deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
+  /** The tracking server's MLflow version, where it tells (REST `GET /version`); undefined otherwise. */
+  async serverVersion(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async getOrCreateExperiment(name: string, options?: ExperimentOptions): Promise<string> {
     const existing = await this.getExperimentByName(name);
     if (existing) {
@@ -110,7 +116,7 @@ export abstract class BackendBase implements MlflowBackend {
     const tags: Record<string, string> = { ...input.tags };
     if (input.parentRunId) tags['mlflow.parentRunId'] = input.parentRunId;
     if (input.runName) tags['mlflow.runName'] = input.runName;
-    if (!tags['mlflow.user'] && process.env.USER) tags['mlflow.user'] = process.env.USER;
+    if (!tags['mlflow.user']) tags['mlflow.user'] = currentUser();
     if (!tags['mlflow.source.type']) tags['mlflow.source.type'] = 'LOCAL';
     if (!tags['mlflow.source.name'] && process.argv[1]) tags['mlflow.source.name'] = process.argv[1];
     return this.createRunRaw({ ...input, startTime: input.startTime ?? Date.now(), tags });
@@ -184,7 +190,12 @@ export abstract class BackendBase implements MlflowBackend {
     const run = await this.getRun(runId);
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-model-'));
     try {
-      const mlmodel = await writeOnnxModelDir(tmp, model, { runId, artifactPath: rel });
+      const mlflowVersion = await this.serverVersion();
+      const mlmodel = await writeOnnxModelDir(tmp, model, {
+        runId,
+        artifactPath: rel,
+        ...(mlflowVersion ? { mlflowVersion } : {}),
+      });
       await uploadDirectory(this.repository(run.info.artifactUri), tmp, rel);
       await this.recordLoggedModel(runId, mlmodel);
       return {

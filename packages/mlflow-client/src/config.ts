@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -9,7 +9,8 @@ const int = (min: number) => z.coerce.number().int().min(min);
 
 /** Environment names are MLflow's own (and boto3's), so one .env serves Python and TypeScript clients. */
 export const MlflowEnvSchema = z.object({
-  MLFLOW_TRACKING_URI: z.string().default('file:./mlruns'),
+  /** Unset: defaultTrackingUri(). */
+  MLFLOW_TRACKING_URI: z.string().optional(),
   MLFLOW_TRACKING_USERNAME: z.string().optional(),
   MLFLOW_TRACKING_PASSWORD: z.string().optional(),
   MLFLOW_TRACKING_TOKEN: z.string().optional(),
@@ -40,6 +41,35 @@ export const MlflowEnvSchema = z.object({
   /** A CA bundle (PEM) to verify the tracking server with. */
   MLFLOW_TRACKING_SERVER_CERT_PATH: z.string().optional(),
 });
+
+/** The checkout's root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
+export function workspaceRoot(from: string = process.cwd()): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The registry when MLFLOW_TRACKING_URI is unset: `mlruns` at the workspace root, so the trainer and the
+ * inference API (each run by pnpm from its own package folder) meet in one registry; outside a
+ * checkout (an image), `mlruns` in the working folder.
+ */
+export function defaultTrackingUri(cwd: string = process.cwd()): string {
+  return `file:${path.join(workspaceRoot(cwd) ?? path.resolve(cwd), 'mlruns')}`;
+}
+
+/**
+ * A relative local registry (`file:./mlruns`, `mlruns`) is taken from where the command was typed: pnpm
+ * runs package scripts in the package's folder but keeps the caller's in INIT_CWD.
+ */
+function fromTypingFolder(uri: string, base: string): string {
+  if (uri.startsWith('file:') && !uri.startsWith('file:/')) {
+    return `file:${path.resolve(base, uri.slice('file:'.length))}`;
+  }
+  const bare = !/^[a-z][a-z0-9+.-]*:/i.test(uri) && uri !== 'databricks';
+  return bare && !path.isAbsolute(uri) ? path.resolve(base, uri) : uri;
+}
 
 export type MlflowAuth =
   | { type: 'none' }
@@ -111,8 +141,14 @@ export class MlflowConfigError extends Error {
   override name = 'MlflowConfigError';
 }
 
-/** Reads the MLflow settings from the environment (empty values count as unset). */
-export function loadMlflowConfig(env: NodeJS.ProcessEnv = process.env): MlflowConfig {
+/**
+ * Reads the MLflow settings from the environment (empty values count as unset); `cwd` locates the
+ * default registry (defaultTrackingUri).
+ */
+export function loadMlflowConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  { cwd = process.cwd() }: { cwd?: string } = {},
+): MlflowConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = MlflowEnvSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -124,7 +160,9 @@ export function loadMlflowConfig(env: NodeJS.ProcessEnv = process.env): MlflowCo
     throw new MlflowConfigError(`invalid MLflow configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  const uri = e.MLFLOW_TRACKING_URI;
+  const uri = e.MLFLOW_TRACKING_URI
+    ? fromTypingFolder(e.MLFLOW_TRACKING_URI, cleaned.INIT_CWD ?? cwd)
+    : defaultTrackingUri(cwd);
   const otherScheme =
     /^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^(https?:|file:)/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri);
   // `databricks` (no scheme) is MLflow's Databricks target, not a folder name.

@@ -3,19 +3,17 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ArtifactError } from './errors.ts';
+import { onnxRequirements } from './onnx-requirements.ts';
 import type { Mlmodel, ModelSignature, OnnxModelInput } from './types.ts';
 
+/** This client, recorded in every MLmodel it writes (`metadata.written_by`): no Python MLflow wrote it. */
+export const CLIENT = { name: '@covertype/mlflow', version: '0.1.0' } as const;
+
 /**
- * Versions written into MLmodel and the environment files. A Python user restoring the model with
- * `mlflow models serve` gets these; they are the versions the MLmodel/ONNX graph was checked against.
+ * The oldest MLflow that reads a model directory as this client writes it: 2.16 is the first to read
+ * input_example.json in the bare layout written here (older ones expect the `{"inputs": …}` wrapper).
  */
-export const MODEL_ENV = {
-  mlflowVersion: '2.22.0',
-  pythonVersion: '3.11.9',
-  onnxVersion: '1.17.0',
-  onnxruntimeVersion: '1.20.1',
-  pipVersion: '24.0',
-} as const;
+export const MIN_MLFLOW_VERSION = '2.16';
 
 export const MLMODEL_FILE = 'MLmodel';
 export const ONNX_FILE = 'model.onnx';
@@ -79,24 +77,75 @@ function signatureYaml(signature: ModelSignature): NonNullable<Mlmodel['signatur
   };
 }
 
-/** How MLflow 2.x saves an input example: dict of arrays → tf-serving `inputs`; records → split DataFrame. */
-function inputExampleFile(example: unknown): { json: unknown; info: Record<string, unknown> } {
+export const INPUT_EXAMPLE_FILE = 'input_example.json';
+export const SERVING_INPUT_FILE = 'serving_input_example.json';
+
+/**
+ * How MLflow >= 2.16 saves an input example (`mlflow.models.utils._Example`): input_example.json holds
+ * what `predict` takes — the bare dict of tensors (`type: ndarray`, no `format`), or a DataFrame in
+ * `split` orient without the index — and serving_input_example.json the scoring-server request.
+ * The older `{"inputs": …}` + `format: tf-serving` layout is read back by 2.16+ as a dict whose only
+ * key is `inputs`, which fails schema enforcement.
+ */
+function inputExampleFiles(example: unknown): {
+  json: unknown;
+  serving: unknown;
+  info: Record<string, unknown>;
+} {
   if (
     Array.isArray(example) &&
     example.length > 0 &&
     example.every((r) => r && typeof r === 'object' && !Array.isArray(r))
   ) {
+    // Records are a DataFrame's rows: written as pandas writes `to_dict(orient="split")` minus the index.
     const columns = Object.keys(example[0] as object);
-    const data = example.map((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
-    return { json: { columns, data }, info: { type: 'dataframe', pandas_orient: 'split' } };
+    const data = example.map((r) => columns.map((c) => (r as Record<string, unknown>)[c] ?? null));
+    const split = { columns, data };
+    return {
+      json: split,
+      serving: { dataframe_split: split },
+      info: { type: 'dataframe', pandas_orient: 'split' },
+    };
   }
   if (
     Array.isArray(example) ||
     (example && typeof example === 'object' && Object.values(example).every(Array.isArray))
   ) {
-    return { json: { inputs: example }, info: { type: 'ndarray', format: 'tf-serving' } };
+    return { json: example, serving: { inputs: example }, info: { type: 'ndarray' } };
   }
-  return { json: example, info: { type: 'json_object' } };
+  return { json: example, serving: { inputs: example }, info: { type: 'json_object' } };
+}
+
+/**
+ * The input example of a model directory, as `Model.load_input_example()` returns it (without the
+ * numpy/pandas conversion): the data `predict` takes. Reads both the MLflow >= 2.16 layout and the
+ * `{"inputs": …}` tf-serving layout older MLflow (and older versions of this client) wrote.
+ * undefined when the model has no example.
+ */
+export async function readInputExample(
+  dir: string,
+  mlmodel?: Mlmodel,
+): Promise<{ data: unknown; params?: Record<string, unknown>; type: string } | undefined> {
+  const m = mlmodel ?? (await readMlmodel(dir));
+  const info = m.saved_input_example_info;
+  if (!info) return undefined;
+  const rel = typeof info.artifact_path === 'string' ? info.artifact_path : INPUT_EXAMPLE_FILE;
+  const file = path.join(dir, rel);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ArtifactError(`cannot read the input example ${file}: ${(err as Error).message}`, file, err);
+  }
+  let params: Record<string, unknown> | undefined;
+  if (info.params && json && typeof json === 'object' && 'inputs' in json) {
+    params = (json as { params?: Record<string, unknown> }).params;
+    json = (json as { inputs: unknown }).inputs;
+  }
+  if (info.format === 'tf-serving' && json && typeof json === 'object' && 'inputs' in json) {
+    json = (json as { inputs: unknown }).inputs;
+  }
+  return { data: json, ...(params ? { params } : {}), type: String(info.type ?? 'json_object') };
 }
 
 async function dirSize(dir: string): Promise<number> {
@@ -116,14 +165,18 @@ async function dirSize(dir: string): Promise<number> {
 export async function writeOnnxModelDir(
   dir: string,
   model: OnnxModelInput,
-  where: { runId?: string; artifactPath?: string } = {},
+  where: { runId?: string; artifactPath?: string; mlflowVersion?: string } = {},
 ): Promise<Mlmodel> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, ONNX_FILE), model.onnx);
+  // Lower bounds from what the graph declares (IR version, opsets), never the versions of a machine
+  // that did not write it; python and pip stay unpinned for the same reason (MLflow then uses the
+  // Python of the environment that restores the model).
+  const onnx = onnxRequirements(model.onnx);
   const requirements = model.pipRequirements ?? [
-    `mlflow==${MODEL_ENV.mlflowVersion}`,
-    `onnx==${MODEL_ENV.onnxVersion}`,
-    `onnxruntime==${MODEL_ENV.onnxruntimeVersion}`,
+    `mlflow>=${MIN_MLFLOW_VERSION}`,
+    onnx.onnx,
+    onnx.onnxruntime,
   ];
   await writeFile(path.join(dir, 'requirements.txt'), `${requirements.join('\n')}\n`);
   await writeFile(
@@ -131,11 +184,7 @@ export async function writeOnnxModelDir(
     YAML.stringify(
       {
         channels: ['conda-forge'],
-        dependencies: [
-          `python=${MODEL_ENV.pythonVersion}`,
-          `pip<=${MODEL_ENV.pipVersion}`,
-          { pip: requirements },
-        ],
+        dependencies: ['python', 'pip', { pip: requirements }],
         name: 'mlflow-env',
       },
       { schema: 'yaml-1.1' },
@@ -145,8 +194,7 @@ export async function writeOnnxModelDir(
     path.join(dir, 'python_env.yaml'),
     YAML.stringify(
       {
-        python: MODEL_ENV.pythonVersion,
-        build_dependencies: [`pip==${MODEL_ENV.pipVersion}`, 'setuptools', 'wheel'],
+        build_dependencies: ['pip', 'setuptools', 'wheel'],
         dependencies: ['-r requirements.txt'],
       },
       { schema: 'yaml-1.1' },
@@ -154,41 +202,43 @@ export async function writeOnnxModelDir(
   );
   let exampleInfo: Record<string, unknown> | undefined;
   if (model.inputExample !== undefined) {
-    const { json, info } = inputExampleFile(model.inputExample);
-    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify(json));
-    exampleInfo = { artifact_path: 'input_example.json', ...info };
-    if (info.format === 'tf-serving') {
-      await writeFile(path.join(dir, 'serving_input_example.json'), JSON.stringify(json, null, 2));
-      exampleInfo.serving_input_path = 'serving_input_example.json';
-    }
+    const { json, serving, info } = inputExampleFiles(model.inputExample);
+    await writeFile(path.join(dir, INPUT_EXAMPLE_FILE), JSON.stringify(json));
+    await writeFile(path.join(dir, SERVING_INPUT_FILE), JSON.stringify(serving, null, 2));
+    exampleInfo = {
+      artifact_path: INPUT_EXAMPLE_FILE,
+      ...info,
+      serving_input_path: SERVING_INPUT_FILE,
+    };
   }
   for (const [name, contents] of Object.entries(model.extraFiles ?? {})) {
     await writeFile(path.join(dir, name), contents);
   }
   const mlmodel: Mlmodel = {
     ...(where.artifactPath ? { artifact_path: where.artifactPath } : {}),
+    // onnx_version and python_version name the writer's packages in Python MLflow; no Python package
+    // wrote this model, so they are left out (MLflow reads neither to load it).
     flavors: {
       onnx: {
         code: null,
         data: ONNX_FILE,
-        onnx_version: MODEL_ENV.onnxVersion,
         providers: ['CPUExecutionProvider'],
       },
       python_function: {
         data: ONNX_FILE,
         env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
         loader_module: 'mlflow.onnx',
-        python_version: MODEL_ENV.pythonVersion,
       },
     },
-    mlflow_version: MODEL_ENV.mlflowVersion,
+    // The tracking server's MLflow version when known (what the model was logged to), else omitted.
+    ...(where.mlflowVersion ? { mlflow_version: where.mlflowVersion } : {}),
     model_size_bytes: await dirSize(dir),
     model_uuid: randomUUID().replaceAll('-', ''),
     ...(where.runId ? { run_id: where.runId } : {}),
     ...(exampleInfo ? { saved_input_example_info: exampleInfo } : {}),
     signature: signatureYaml(model.signature),
     utc_time_created: mlflowUtcTime(),
-    ...(model.metadata ? { metadata: model.metadata } : {}),
+    metadata: { ...model.metadata, written_by: `${CLIENT.name} ${CLIENT.version}` },
   };
   await writeMlmodel(dir, mlmodel);
   return mlmodel;

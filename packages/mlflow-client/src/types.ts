@@ -139,7 +139,10 @@ export interface OnnxModelInput {
   onnx: Uint8Array;
   /** MLflow signature: lists of column or tensor specs (written as JSON strings inside MLmodel). */
   signature: ModelSignature;
-  /** An input example, written to input_example.json (MLflow's `inputs` format for dicts of tensors). */
+  /**
+   * An input example: a dict of tensors (nested arrays), an array, or records (DataFrame rows), written as
+   * MLflow >= 2.16 writes it (input_example.json + serving_input_example.json).
+   */
   inputExample?: unknown;
   /** Free-form metadata stored in MLmodel's `metadata` key. */
   metadata?: Record<string, unknown>;
@@ -192,6 +195,9 @@ export interface Mlmodel {
 export interface MlflowBackend {
   /** What MLFLOW_TRACKING_URI said (http(s)://… or file:…). */
   readonly trackingUri: string;
+
+  /** The tracking server's MLflow version (REST `GET /version`); undefined for a local store or no answer. */
+  serverVersion(): Promise<string | undefined>;
 
   getExperiment(experimentId: string): Promise<Experiment>;
   /** undefined when no experiment has that name (deleted ones are returned, with lifecycleStage 'deleted'). */

@@ -53,6 +53,7 @@ for (const root of ['mlflow-artifacts:', 's3']) {
         params: { depth: 8 },
       });
       const logged = await mlflow.logOnnxModel(run.info.runId, 'model', fakeOnnxModel());
+      assert.equal(logged.mlmodel.mlflow_version, '2.17.2', "the server's GET /version, not a constant");
       assert.match(
         logged.artifactUri,
         root === 's3'

@@ -8,22 +8,56 @@ import {
   ArtifactError,
   authHeader,
   backoffDelay,
+  CLIENT,
   chunkBatch,
   createMlflow,
+  defaultTrackingUri,
   loadMlflowConfig,
   MlflowConfigError,
   ModelUriError,
   onnxPathOf,
+  onnxRequirements,
+  onnxVersions,
+  readInputExample,
   readMlmodel,
   resolveModelUri,
+  workspaceRoot,
   writeOnnxModelDir,
 } from '../src/index.ts';
 import { fakeOnnxModel } from './helpers/index.ts';
 
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
 describe('loadMlflowConfig', () => {
+  it('puts the default registry at the workspace root, whichever package folder a command runs in', async () => {
+    const expected = `file:${path.join(repoRoot, 'mlruns')}`;
+    // pnpm runs `pnpm pipeline` in services/trainer and `pnpm inference-api` in services/inference-api.
+    for (const pkg of ['services/trainer', 'services/inference-api', 'packages/mlflow-client', '.']) {
+      assert.equal(loadMlflowConfig({}, { cwd: path.join(repoRoot, pkg) }).trackingUri, expected, pkg);
+    }
+    assert.equal(workspaceRoot(path.join(repoRoot, 'services/trainer/src')), repoRoot);
+    // Outside a checkout (an image): the working folder's mlruns.
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'no-workspace-'));
+    try {
+      assert.equal(defaultTrackingUri(outside), `file:${path.join(outside, 'mlruns')}`);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+    // A relative one is taken from where the command was typed (INIT_CWD), else the working folder.
+    const typed = { MLFLOW_TRACKING_URI: 'file:./elsewhere', INIT_CWD: '/home/me/project' };
+    assert.equal(loadMlflowConfig(typed).trackingUri, 'file:/home/me/project/elsewhere');
+    assert.equal(
+      loadMlflowConfig({ MLFLOW_TRACKING_URI: 'runs-here' }, { cwd: '/srv' }).trackingUri,
+      '/srv/runs-here',
+    );
+    for (const kept of ['file:/abs/mlruns', 'file:///abs/mlruns', 'http://mlflow:5000', '/abs/mlruns']) {
+      assert.equal(loadMlflowConfig({ MLFLOW_TRACKING_URI: kept }).trackingUri, kept);
+    }
+  });
+
   it('defaults to the local directory store with MLflow client defaults', () => {
     const c = loadMlflowConfig({});
-    assert.equal(c.trackingUri, 'file:./mlruns');
+    assert.equal(c.trackingUri, `file:${path.join(repoRoot, 'mlruns')}`);
     assert.deepEqual([c.timeoutMs, c.maxRetries], [120_000, 5]);
     assert.deepEqual(c.auth, { type: 'none' });
     assert.equal(c.s3.checksums, 'WHEN_SUPPORTED', 'plain AWS keeps the SDK default');
@@ -153,23 +187,142 @@ describe('MLmodel', () => {
     assert.equal(typeof m.signature.inputs, 'string', 'signature specs are JSON strings inside YAML');
     assert.equal(JSON.parse(m.signature.inputs)[0]['tensor-spec'].dtype, 'float32');
     assert.match(m.model_uuid, /^[0-9a-f]{32}$/);
+    // MLflow >= 2.16 layout: the bare dict (no `inputs` wrapper, no `format: tf-serving`), which is
+    // what Model.load_input_example() returns and pyfunc predict accepts.
     assert.deepEqual(m.saved_input_example_info, {
       artifact_path: 'input_example.json',
       type: 'ndarray',
-      format: 'tf-serving',
       serving_input_path: 'serving_input_example.json',
     });
-    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')), {
+    assert.deepEqual(
+      JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')),
+      fakeOnnxModel().inputExample,
+    );
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'serving_input_example.json'), 'utf8')), {
       inputs: fakeOnnxModel().inputExample,
     });
-    assert.match(
+    assert.deepEqual(await readInputExample(dir), {
+      data: fakeOnnxModel().inputExample,
+      type: 'ndarray',
+    });
+    // Stand-in bytes are no ModelProto: no bound can be derived, so none is invented.
+    assert.equal(
       await readFile(path.join(dir, 'requirements.txt'), 'utf8'),
-      /^mlflow==.*\nonnx==.*\nonnxruntime==/,
+      'mlflow>=2.16\nonnx\nonnxruntime\n',
     );
+    // Nothing claims a version of a writer that did not write it: no Python, onnx or MLflow package did.
+    assert.doesNotMatch(text, /2\.22\.0|3\.11\.9|1\.17\.0|python_version|onnx_version/);
+    assert.equal(m.mlflow_version, undefined, 'no tracking server to ask');
+    assert.equal(m.metadata.written_by, `${CLIENT.name} ${CLIENT.version}`);
+    assert.equal(m.metadata.trainer, 'test', "the caller's metadata is kept");
     assert.equal(
       YAML.parse(await readFile(path.join(dir, 'python_env.yaml'), 'utf8')).dependencies[0],
       '-r requirements.txt',
     );
+  });
+
+  it('writes records as a split-orient DataFrame example, and its dataframe_split request', async () => {
+    const dir = await tmp();
+    const rows = [
+      { a: 1, b: 'x' },
+      { a: 2, b: 'y' },
+    ];
+    const m = await writeOnnxModelDir(dir, { ...fakeOnnxModel(), inputExample: rows });
+    assert.deepEqual(m.saved_input_example_info, {
+      artifact_path: 'input_example.json',
+      type: 'dataframe',
+      pandas_orient: 'split',
+      serving_input_path: 'serving_input_example.json',
+    });
+    const split = {
+      columns: ['a', 'b'],
+      data: [
+        [1, 'x'],
+        [2, 'y'],
+      ],
+    };
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'input_example.json'), 'utf8')), split);
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'serving_input_example.json'), 'utf8')), {
+      dataframe_split: split,
+    });
+  });
+
+  it('reads the input example of the older tf-serving layout and of MLflow >= 2.16 alike', async () => {
+    const dir = await tmp();
+    const example = { numeric: [[1, 2]] };
+    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify({ inputs: example }));
+    const legacy = {
+      flavors: {},
+      saved_input_example_info: {
+        artifact_path: 'input_example.json',
+        type: 'ndarray',
+        format: 'tf-serving',
+      },
+    };
+    assert.deepEqual(await readInputExample(dir, legacy), { data: example, type: 'ndarray' });
+    await writeFile(path.join(dir, 'input_example.json'), JSON.stringify(example));
+    const current = {
+      flavors: {},
+      saved_input_example_info: { artifact_path: 'input_example.json', type: 'ndarray' },
+    };
+    assert.deepEqual(await readInputExample(dir, current), { data: example, type: 'ndarray' });
+    await writeFile(
+      path.join(dir, 'input_example.json'),
+      JSON.stringify({ inputs: example, params: { k: 1 } }),
+    );
+    const withParams = {
+      flavors: {},
+      saved_input_example_info: { artifact_path: 'input_example.json', type: 'ndarray', params: 'true' },
+    };
+    assert.deepEqual(await readInputExample(dir, withParams), {
+      data: example,
+      params: { k: 1 },
+      type: 'ndarray',
+    });
+    assert.equal(await readInputExample(dir, { flavors: {} }), undefined);
+  });
+
+  it('pins onnx and onnxruntime from the IR version and opsets the graph declares', async () => {
+    // ModelProto { ir_version: 8, opset_import: [{'' 17}, {'ai.onnx.ml' 3}] }: what the tree exporter writes.
+    const ml = Buffer.from('ai.onnx.ml');
+    const graph = Buffer.from([
+      0x08,
+      8,
+      0x42,
+      2,
+      0x10,
+      17,
+      0x42,
+      ml.length + 4,
+      0x0a,
+      ml.length,
+      ...ml,
+      0x10,
+      3,
+    ]);
+    assert.deepEqual(onnxVersions(graph), { irVersion: 8, opsets: { 'ai.onnx': 17, 'ai.onnx.ml': 3 } });
+    assert.deepEqual(onnxRequirements(graph), { onnx: 'onnx>=1.12', onnxruntime: 'onnxruntime>=1.12' });
+    const dir = await tmp();
+    await writeOnnxModelDir(dir, { ...fakeOnnxModel(), onnx: graph }, { mlflowVersion: '2.17.2' });
+    assert.equal(
+      await readFile(path.join(dir, 'requirements.txt'), 'utf8'),
+      'mlflow>=2.16\nonnx>=1.12\nonnxruntime>=1.12\n',
+    );
+    const conda = YAML.parse(await readFile(path.join(dir, 'conda.yaml'), 'utf8'));
+    assert.deepEqual(conda.dependencies.at(-1).pip, ['mlflow>=2.16', 'onnx>=1.12', 'onnxruntime>=1.12']);
+    assert.equal((await readMlmodel(dir)).mlflow_version, '2.17.2', "the tracking server's version");
+    // IR 10 / opset 21 needs newer releases; a graph newer than the tables gets no guessed bound.
+    const newer = Buffer.from([0x08, 10, 0x42, 2, 0x10, 21]);
+    assert.deepEqual(onnxRequirements(newer), { onnx: 'onnx>=1.16', onnxruntime: 'onnxruntime>=1.18' });
+    assert.deepEqual(onnxRequirements(Buffer.from([0x08, 99, 0x42, 2, 0x10, 99])), {
+      onnx: 'onnx',
+      onnxruntime: 'onnxruntime',
+    });
+  });
+
+  it("records this client's own name and version, as its package.json says", async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    assert.deepEqual(CLIENT, { name: pkg.name, version: pkg.version });
   });
 
   it('reads an MLmodel written by Python mlflow.onnx', async () => {

@@ -9,4 +9,5 @@ export * from './tasks/ingest.ts';
 export * from './tasks/prepare.ts';
 export * from './tasks/register.ts';
 export * from './tasks/search.ts';
+export * from './tasks/settle.ts';
 export * from './tasks/train.ts';

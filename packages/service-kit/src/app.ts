@@ -36,9 +36,25 @@ export async function createServiceApp(options: ServiceAppOptions) {
     openapi: {
       info: { title: options.title, version: options.version, description: options.description },
     },
-    transform: jsonSchemaTransform,
+    transform: (document) => {
+      const transformed = jsonSchemaTransform(document);
+      withoutSafeIntegerBounds(transformed.schema);
+      return transformed;
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  // The bare address: a browser lands on the docs, a program learns where they are (not in /docs).
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    if (request.headers.accept?.includes('text/html')) return reply.redirect('/docs', 302);
+    return {
+      name: options.title,
+      version: options.version,
+      docs: '/docs',
+      openapi: '/docs/json',
+      health: '/healthz',
+    };
+  });
 
   app.get(
     '/healthz',
@@ -46,12 +62,30 @@ export async function createServiceApp(options: ServiceAppOptions) {
       schema: {
         summary: 'Liveness: the process is up',
         tags: ['health'],
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        response: { 200: z.object({ status: z.literal('ok') }).meta({ description: 'The process is up' }) },
       },
     },
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+/**
+ * zod gives every integer the bounds ±(2^53 − 1), which /docs would show as limits and use in
+ * examples; an integer with real bounds declares them with .min()/.max().
+ */
+function withoutSafeIntegerBounds(schema: unknown): void {
+  if (Array.isArray(schema)) {
+    for (const item of schema) withoutSafeIntegerBounds(item);
+    return;
+  }
+  if (typeof schema !== 'object' || schema === null) return;
+  const s = schema as Record<string, unknown>;
+  if (s.type === 'integer') {
+    if (s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
+    if (s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
+  }
+  for (const value of Object.values(s)) withoutSafeIntegerBounds(value);
 }
 
 export type ZodApp = Awaited<ReturnType<typeof createServiceApp>>;

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
 /** The body of every 4xx/5xx answer: a specific message, and the field when one is at fault. */
@@ -44,6 +44,46 @@ export function errorBody(statusCode: number, message: string, field?: string, r
   };
 }
 
+/** Names for an error message: all of them up to `cap`, then "and N more". */
+export function listNames(names: readonly string[], cap = 10): string {
+  if (names.length <= cap) return names.join(', ');
+  return `${names.slice(0, cap).join(', ')} and ${names.length - cap} more`;
+}
+
+/**
+ * The media types a route takes: its schema's `consumes` (which also feeds OpenAPI), else JSON,
+ * the only body parser every service keeps.
+ */
+export function acceptedContentTypes(request: FastifyRequest): readonly string[] {
+  const consumes = (request.routeOptions.schema as { consumes?: readonly string[] } | undefined)?.consumes;
+  return consumes?.length ? consumes : ['application/json'];
+}
+
+/**
+ * The message for one of Fastify's own 4xx errors. Its 415 says only "Unsupported Media Type":
+ * say what arrived and which content types this route takes.
+ */
+export function clientErrorMessage(err: FastifyError, request: FastifyRequest): string {
+  if (err.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return err.message;
+  return unsupportedMediaTypeMessage(
+    request.headers['content-type'],
+    `${request.method} ${request.url.split('?')[0]}`,
+    acceptedContentTypes(request),
+  );
+}
+
+/** "What arrived, what this route takes", for a 415 (and for its example in /docs). */
+export function unsupportedMediaTypeMessage(
+  got: string | undefined,
+  route: string,
+  accepted: readonly string[],
+): string {
+  const what = got
+    ? `Content-Type ${JSON.stringify(got)} is not accepted`
+    : 'the request has no Content-Type header';
+  return `${what}: ${route} takes ${accepted.join(' or ')} (send -H 'Content-Type: ${accepted[0]}')`;
+}
+
 /** One error handler for every service: 4xx say what was wrong and where; 5xx never leak a stack. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -70,7 +110,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(status).send(errorBody(status, 'internal error'));
     }
     // Fastify's own 4xx (bad JSON, body too large, wrong content type) carry a readable message.
-    return reply.code(status).send(errorBody(status, err.message));
+    return reply.code(status).send(errorBody(status, clientErrorMessage(err, request)));
   });
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}`));

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { ConfigError, createServiceApp, HttpError, parseConfig, type ZodApp } from '../src/index.ts';
+import {
+  ConfigError,
+  createServiceApp,
+  HttpError,
+  listNames,
+  parseConfig,
+  type ZodApp,
+} from '../src/index.ts';
 
 describe('createServiceApp', () => {
   let app: ZodApp;
@@ -16,6 +23,16 @@ describe('createServiceApp', () => {
         },
       },
       async (request) => request.body,
+    );
+    app.post(
+      '/csv',
+      { schema: { consumes: ['application/json', 'text/csv'], body: z.object({ n: z.number().int() }) } },
+      async () => ({ ok: true }),
+    );
+    app.get(
+      '/count',
+      { schema: { response: { 200: z.object({ n: z.number().int(), k: z.number().int().min(1).max(7) }) } } },
+      async () => ({ n: 1, k: 1 }),
     );
     app.get('/teapot', async () => {
       throw new HttpError(503, 'model not loaded yet', undefined, { 'retry-after': '1' });
@@ -73,6 +90,57 @@ describe('createServiceApp', () => {
       spec.paths['/echo'].post.requestBody.content['application/json'].schema.properties.Slope.maximum,
       90,
     );
+  });
+
+  it('says which content types a route takes when the Content-Type is missing or wrong', async () => {
+    const none = await app.inject({ method: 'POST', url: '/echo?x=1', payload: '{"Slope":1}' });
+    assert.equal(none.statusCode, 415);
+    assert.equal(
+      none.json().message,
+      "the request has no Content-Type header: POST /echo takes application/json (send -H 'Content-Type: application/json')",
+    );
+    const form = await app.inject({
+      method: 'POST',
+      url: '/csv',
+      payload: 'n=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(form.statusCode, 415);
+    assert.match(
+      form.json().message,
+      /^Content-Type "application\/x-www-form-urlencoded" is not accepted: POST \/csv takes application\/json or text\/csv/,
+    );
+  });
+
+  it('documents integers with their real bounds only, never ±2^53', async () => {
+    const spec = (await app.inject({ url: '/docs/json' })).json();
+    const props = spec.paths['/count'].get.responses['200'].content['application/json'].schema.properties;
+    assert.deepEqual(props.n, { type: 'integer' });
+    assert.equal(props.k.minimum, 1);
+    assert.equal(props.k.maximum, 7);
+    assert.ok(!JSON.stringify(spec).includes(String(Number.MAX_SAFE_INTEGER)));
+    assert.deepEqual(Object.keys(spec.paths['/csv'].post.requestBody.content), [
+      'application/json',
+      'text/csv',
+    ]);
+  });
+
+  it('points the bare address to /docs: a redirect for browsers, an index for programs', async () => {
+    const browser = await app.inject({ url: '/', headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.equal(browser.statusCode, 302);
+    assert.equal(browser.headers.location, '/docs');
+    const program = await app.inject({ url: '/' });
+    assert.equal(program.statusCode, 200);
+    assert.equal(program.json().docs, '/docs');
+    assert.equal(program.json().openapi, '/docs/json');
+    const spec = (await app.inject({ url: '/docs/json' })).json();
+    assert.equal(spec.paths['/'], undefined);
+  });
+
+  it('names up to ten fields in a message, then how many more', () => {
+    assert.equal(listNames(['a', 'b']), 'a, b');
+    const twelve = Array.from({ length: 12 }, (_, i) => `f${i}`);
+    assert.equal(listNames(twelve), 'f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 and 2 more');
   });
 
   it('answers an unknown route with 404 and the route', async () => {

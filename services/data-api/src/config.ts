@@ -25,7 +25,8 @@ export function configSchema(env: NodeJS.ProcessEnv = process.env) {
   const resolve = resolveFrom(env);
   return z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-    HOST: z.string().default('0.0.0.0'),
+    /** This machine only unless told otherwise; Compose sets 0.0.0.0 inside the container. */
+    HOST: z.string().default('127.0.0.1'),
     DATA_PATH: z.string().transform(resolve).default(defaultDataPath()),
     /** Seconds between two batches of the same group. */
     MIN_UPDATE_TIME: z.coerce.number().min(0).default(5),

@@ -6,10 +6,10 @@ import { ConfigError } from '@covertype/service-kit';
 import { defaultDataPath, loadConfig, repoRoot } from '../src/config.ts';
 import { tempDir } from './helper.ts';
 
-test('defaults: port 8000 on all interfaces, 5 s between batches, state under .data', () => {
+test('defaults: port 8000 on this machine only (127.0.0.1), 5 s between batches, state under .data', () => {
   const config = loadConfig({});
   assert.equal(config.PORT, 8000);
-  assert.equal(config.HOST, '0.0.0.0');
+  assert.equal(config.HOST, '127.0.0.1');
   assert.equal(config.MIN_UPDATE_TIME, 5);
   assert.equal(config.DATA_SEED, undefined);
   assert.equal(config.DATA_STATE_PATH, path.join(repoRoot, '.data/data-api-state.json'));

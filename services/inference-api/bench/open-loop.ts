@@ -39,7 +39,60 @@ export interface OpenLoopOptions {
    * event loop and sends each request within microseconds of its time, as k6 does, but keeps a CPU
    * busy: use it only when the generator has a core of its own.
    */
-  pacing?: 'timer' | 'spin';
+  pacing?: Pacing;
+  /** The clock and the wait between looks at the schedule; tests inject their own. */
+  pacer?: Pacer;
+}
+
+export type Pacing = 'timer' | 'spin';
+
+/** Where the schedule reads the time and how it waits for its next look. */
+export interface Pacer {
+  now(): number;
+  /** Calls `fn` at the next look: `spin` on the event loop's next turn, `timer` after at least 1 ms. */
+  next(pacing: Pacing, fn: () => void): void;
+}
+
+export const realPacer: Pacer = {
+  now: () => performance.now(),
+  next: (pacing, fn) => {
+    if (pacing === 'spin') setImmediate(fn);
+    else setTimeout(fn, 1);
+  },
+};
+
+export interface ScheduleOptions {
+  /** Arrivals per second. */
+  rate: number;
+  /** Arrivals in all. */
+  total: number;
+  pacing: Pacing;
+  pacer: Pacer;
+  /** Called once per arrival, in order, at the first look at or after its time `at`. */
+  arrive: (index: number, at: number) => void;
+}
+
+/**
+ * Walks a constant-arrival-rate schedule: arrival i is due at start + i / rate. Each look sends every
+ * arrival that has come due since the last, so a late look (a busy machine) sends late, never skips
+ * or repeats one. The schedule starts 5 ms after the call, when the first look is taken.
+ */
+export function runSchedule({ rate, total, pacing, pacer, arrive }: ScheduleOptions): Promise<void> {
+  const interval = 1000 / rate;
+  const t0 = pacer.now() + 5;
+  let scheduled = 0;
+  return new Promise<void>((resolve) => {
+    const look = () => {
+      const now = pacer.now();
+      while (scheduled < total && t0 + scheduled * interval <= now) {
+        const at = t0 + scheduled * interval;
+        arrive(scheduled++, at);
+      }
+      if (scheduled >= total) resolve();
+      else pacer.next(pacing, look);
+    };
+    pacer.next(pacing, look);
+  });
 }
 
 export interface LatencySummary {
@@ -212,6 +265,7 @@ class Samples {
 }
 
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const pacer = o.pacer ?? realPacer;
   const request = Buffer.from(
     `POST ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(o.body)}\r\n\r\n${o.body}`,
   );
@@ -233,7 +287,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const send = (conn: Conn, scheduledAt: number, measured: boolean) => {
     conn.busy = true;
     conn.measured = measured;
-    conn.sentAt = performance.now();
+    conn.sentAt = pacer.now();
     if (measured) {
       lags.push(conn.sentAt - scheduledAt);
       sent++;
@@ -253,7 +307,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       if (!answer) break;
       at += answer.size;
       if (conn.measured) {
-        const latency = performance.now() - conn.sentAt;
+        const latency = pacer.now() - conn.sentAt;
         statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
         completed++;
         if (answer.status >= 200 && answer.status < 300) accepted.push(latency);
@@ -324,34 +378,29 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const preAllocated = Math.min(o.preAllocated ?? 32, o.maxConnections);
   for (const c of await Promise.all(Array.from({ length: preAllocated }, open))) if (c) idle.push(c);
 
-  const interval = 1000 / o.rate;
-  const t0 = performance.now() + 5;
   const warmArrivals = Math.floor(((o.warmupMs ?? 0) / 1000) * o.rate);
   const total = warmArrivals + Math.floor((o.durationMs / 1000) * o.rate);
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      while (scheduled < total && t0 + scheduled * interval <= now) {
-        const at = t0 + scheduled * interval;
-        const measured = scheduled >= warmArrivals;
-        scheduled++;
-        let conn = idle.pop();
-        while (conn?.dead) conn = idle.pop();
-        if (conn) send(conn, at, measured);
-        else if (all.size < o.maxConnections) {
-          // A new connection (k6: a new VU) carries this arrival once connected.
-          void open().then((c) => (c ? send(c, at, measured) : measured && dropped++));
-        } else if (measured) dropped++;
-      }
-      if (scheduled >= total) resolve();
-      else if (o.pacing === 'spin') setImmediate(tick);
-      else setTimeout(tick, 1);
-    };
-    setTimeout(tick, 5);
+  await runSchedule({
+    rate: o.rate,
+    total,
+    pacing: o.pacing ?? 'timer',
+    pacer,
+    arrive: (index, at) => {
+      const measured = index >= warmArrivals;
+      scheduled = index + 1;
+      let conn = idle.pop();
+      while (conn?.dead) conn = idle.pop();
+      if (conn) send(conn, at, measured);
+      else if (all.size < o.maxConnections) {
+        // A new connection (k6: a new VU) carries this arrival once connected.
+        void open().then((c) => (c ? send(c, at, measured) : measured && dropped++));
+      } else if (measured) dropped++;
+    },
   });
   const deadline = performance.now() + (o.drainMs ?? 5000);
-  while ((opening > 0 || completed + errors < sent) && performance.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  // Warm-up requests still out are waited for too: the run ends with nothing of its own in flight.
+  const answering = () => opening > 0 || [...all].some((c) => c.busy);
+  while (answering() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   errors += Math.max(0, sent - completed - errors);
   for (const c of all) c.socket.destroy();
   const measuredArrivals = scheduled - warmArrivals;

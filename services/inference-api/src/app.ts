@@ -80,7 +80,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const { manager, maxBatch } = options;
   predictRoutes(app, { manager, maxBatch });
-  mlflowRoutes(app, { manager, maxBatch });
+  mlflowRoutes(app, { manager, maxBatch, serverVersion: SERVICE_VERSION });
   v2Routes(app, { manager, maxBatch, serverVersion: SERVICE_VERSION });
   modelRoutes(app, { manager });
   healthRoutes(app, { manager, metrics });

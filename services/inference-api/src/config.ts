@@ -1,4 +1,6 @@
-import { parseConfig } from '@covertype/service-kit';
+// The settings module alone: the MLflow library itself loads later, in the background.
+import { loadMlflowConfig, type MlflowConfig } from '@covertype/mlflow/config';
+import { ConfigError, parseConfig } from '@covertype/service-kit';
 import { z } from 'zod';
 import { DEFAULT_BATCH_WAIT_MS } from './model/loaded-model.ts';
 
@@ -37,7 +39,8 @@ const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
 
 export const ConfigSchema = z.object({
   PORT: int(8989, 0, 65535),
-  HOST: z.string().default('0.0.0.0'),
+  /** This machine only unless told otherwise; Compose sets 0.0.0.0 inside the container. */
+  HOST: z.string().default('127.0.0.1'),
   /** models:/name@alias, models:/name/3, models:/name/Production, runs:/…, s3://…, mlflow-artifacts:/…, file: or a path. */
   MODEL_URI: z.string().default('models:/covertype@champion'),
   /** How often the alias/stage is checked for a new version; 0 turns hot reload off. */
@@ -72,8 +75,14 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
 });
 
-export type Config = z.output<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema> & { mlflow: MlflowConfig };
 
+/** Every setting, MLflow's included, checked before the server listens: a bad one stops it in one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(ConfigSchema, env);
+  const config = parseConfig(ConfigSchema, env);
+  try {
+    return { ...config, mlflow: loadMlflowConfig(env) };
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }

@@ -1,4 +1,7 @@
 import {
+  COVER_TYPES,
+  CoverTypeValueSchema,
+  EXAMPLE_COVER_TYPE,
   EXAMPLE_FEATURES,
   isSoilType,
   NumericFeaturesSchema,
@@ -6,6 +9,7 @@ import {
   toWildernessArea,
   WILDERNESS_AREAS,
 } from '@covertype/schema';
+import { unsupportedMediaTypeMessage } from '@covertype/service-kit';
 import { z } from 'zod';
 
 /** One row as /predict takes it (documentation; the hot path checks with input/row.ts). */
@@ -21,12 +25,15 @@ export const PredictRowSchema = NumericFeaturesSchema.extend({
   Soil_Type: z
     .number()
     .int()
+    .min(0)
+    .max(SOIL_TYPES[SOIL_TYPES.length - 1]!)
     .refine((v) => v === 0 || isSoilType(v), { message: 'unknown soil code' })
     .nullable()
     .optional()
     .meta({
       description:
         'USFS ELU soil code (one of the 40 of the UCI list); omitted, null or 0 = missing. Unknown codes are rejected.',
+      enum: [0, ...SOIL_TYPES],
       examples: [SOIL_TYPES[28]],
     }),
 }).meta({
@@ -40,32 +47,101 @@ export const ModelQuerySchema = z.object({
 });
 
 const probabilities = z
-  .array(z.number())
-  .meta({ description: 'Probability of each Cover_Type, class order 1..7' });
+  .array(z.number().min(0).max(1))
+  .meta({ description: 'Probability of each Cover_Type, class order 1..7 (they sum to 1)' });
 
 export const PredictionSchema = z.object({
-  Cover_Type: z.number().int().meta({ description: 'Predicted forest cover class 1..7' }),
-  class_name: z.string(),
+  Cover_Type: CoverTypeValueSchema.meta({ description: 'Predicted forest cover class 1..7' }),
+  class_name: z.string().meta({ description: 'The class name in the UCI documentation' }),
   probabilities,
 });
 
-export const PredictResponseSchema = z.object({
-  model: z.string(),
-  version: z.string().nullable(),
-  ...PredictionSchema.shape,
+/** What a model answers for EXAMPLE_FEATURES: that row's recorded class, with a plausible confidence. */
+const EXAMPLE_PREDICTION = {
+  Cover_Type: EXAMPLE_COVER_TYPE,
+  class_name: COVER_TYPES[EXAMPLE_COVER_TYPE],
+  probabilities: [0.02, 0.09, 0.01, 0, 0.85, 0.02, 0.01],
+};
+const EXAMPLE_MODEL = { model: 'covertype', version: '3' };
+
+const servedModel = {
+  model: z.string().meta({ description: 'Registered model name' }),
+  version: z.string().nullable().meta({ description: 'Registered version (null for a model folder)' }),
+};
+
+export const PredictResponseSchema = z.object({ ...servedModel, ...PredictionSchema.shape }).meta({
+  description: 'The predicted class, its name and the probability of each class',
+  example: { ...EXAMPLE_MODEL, ...EXAMPLE_PREDICTION },
 });
 
-export const BatchBodySchema = z.object({ rows: z.array(PredictRowSchema) });
+export const BatchBodySchema = z.object({ rows: z.array(PredictRowSchema) }).meta({
+  example: { rows: [EXAMPLE_FEATURES] },
+});
 
-export const BatchResponseSchema = z.object({
-  model: z.string(),
-  version: z.string().nullable(),
-  predictions: z.array(PredictionSchema),
+export const BatchResponseSchema = z.object({ ...servedModel, predictions: z.array(PredictionSchema) }).meta({
+  description: 'One prediction per row, in the order of the rows',
+  example: { ...EXAMPLE_MODEL, predictions: [EXAMPLE_PREDICTION] },
 });
 
 export const ErrorSchema = z.object({
-  statusCode: z.number(),
+  statusCode: z.number().int(),
   error: z.string(),
-  message: z.string(),
-  field: z.string().optional(),
+  message: z.string().meta({ description: 'What arrived and what was expected' }),
+  field: z.string().optional().meta({ description: 'The field at fault, when one is' }),
 });
+
+/** What each error status means on the routes that serve predictions, and a message it can carry. */
+const ERRORS = {
+  400: {
+    meaning: 'Invalid input: the message names each field at fault and why',
+    message: 'body.Aspect: missing field (a number 0..360)',
+    field: 'Aspect',
+  },
+  404: {
+    meaning: 'No registered model matches the name, alias or version asked for',
+    message: 'model "covertype/99" not found: the registry has no version 99 of covertype',
+    field: 'model',
+  },
+  413: {
+    meaning: 'The body is larger than BODY_LIMIT (or a batch has more rows than MAX_BATCH)',
+    message: 'Request body is too large',
+  },
+  415: { meaning: 'Content-Type missing or not accepted: the message lists the accepted types' },
+  503: {
+    meaning: 'The model is not loaded yet or cannot be loaded now; retry after Retry-After seconds',
+    message: 'model models:/covertype@champion is not loaded yet; retry shortly',
+  },
+} as const satisfies Record<number, { meaning: string; message?: string; field?: string }>;
+export type ErrorStatus = keyof typeof ERRORS;
+
+export interface ErrorDocs<K extends ErrorStatus> {
+  /** The route as a client writes it, e.g. "POST /predict" (for the 415 example). */
+  route: string;
+  /** Content types the route takes (its schema's consumes). */
+  consumes?: readonly string[];
+  /** The error body of this protocol for a status and message. */
+  body: (status: K, message: string, field?: string) => unknown;
+  meanings?: Partial<Record<K, string>>;
+  messages?: Partial<Record<K, string>>;
+}
+
+/** Response schemas for the given error statuses, each with its meaning and an example for /docs. */
+export function errorResponses<S extends z.ZodType, K extends ErrorStatus>(
+  schema: S,
+  statuses: readonly K[],
+  docs: ErrorDocs<K>,
+): Record<K, S> {
+  const out = {} as Record<K, S>;
+  for (const status of statuses) {
+    const spec: { meaning: string; message?: string; field?: string } = ERRORS[status];
+    const message =
+      docs.messages?.[status] ??
+      spec.message ??
+      unsupportedMediaTypeMessage(undefined, docs.route, docs.consumes ?? ['application/json']);
+    out[status] = schema.meta({
+      description: docs.meanings?.[status] ?? spec.meaning,
+      example: docs.body(status, message, docs.messages?.[status] ? undefined : spec.field),
+    }) as S;
+  }
+  return out;
+}

@@ -55,7 +55,8 @@ async function primary(workers: number): Promise<void> {
 async function worker(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(NAME, config.LOG_LEVEL);
-  const source = new RoutingModelSource(config.MODEL_CACHE_DIR, process.env, logger);
+  const source = new RoutingModelSource(config.MODEL_CACHE_DIR, config.mlflow, logger);
+  const registry = localPath(config.MODEL_URI) === undefined ? source.registryUri : undefined;
   const manager = new ModelManager({
     source,
     uri: config.MODEL_URI,
@@ -67,6 +68,7 @@ async function worker(): Promise<void> {
     maxBatch: config.MAX_BATCH,
     batchWaitMs: config.MICRO_BATCH_WAIT,
     threads: config.ORT_THREADS,
+    ...(registry ? { registry } : {}),
   });
   const app = await buildApp({
     manager,
@@ -79,8 +81,8 @@ async function worker(): Promise<void> {
   });
   // Listen at once: /healthz answers while the model loads, /readyz says when it is ready.
   void manager.start();
-  // The registry client loads in the background (a local MODEL_URI needs none); wrong MLflow settings stop the process.
-  if (localPath(config.MODEL_URI) === undefined) {
+  // The registry client loads in the background (a local MODEL_URI needs none); its settings were checked above.
+  if (registry) {
     source.mlflow().catch((err: Error) => {
       process.stderr.write(`${NAME}: ${err.message}\n`);
       process.exit(1);
@@ -94,7 +96,7 @@ async function worker(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT,
     onClose: () => manager.stop(),
   });
-  logger.info({ port: config.PORT, modelUri: config.MODEL_URI, docs: '/docs' }, 'listening');
+  logger.info({ port: config.PORT, modelUri: config.MODEL_URI, registry, docs: '/docs' }, 'listening');
 }
 
 void runMain(NAME, async () => {

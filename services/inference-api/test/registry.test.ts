@@ -22,7 +22,7 @@ describe('models from the MLflow registry with artifacts in S3', () => {
     await registerModel(backend, b, { name: 'covertype-small' });
 
     const manager = new ModelManager({
-      source: new RoutingModelSource(path.join(tmp.dir, 'cache'), env, silent),
+      source: new RoutingModelSource(path.join(tmp.dir, 'cache'), loadMlflowConfig(env), silent),
       uri: 'models:/covertype@champion',
       cacheDir: path.join(tmp.dir, 'cache'),
       logger: silent,

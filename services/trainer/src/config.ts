@@ -82,9 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parseConfig(configSchema(env), env);
   let mlflow: MlflowConfig;
   try {
-    // An unset MLFLOW_TRACKING_URI means the local-directory registry beside the checkout.
-    const uri = env.MLFLOW_TRACKING_URI || `file:${path.join(repoRoot, 'mlruns')}`;
-    mlflow = loadMlflowConfig({ ...env, MLFLOW_TRACKING_URI: uri });
+    // An unset MLFLOW_TRACKING_URI means the workspace's registry, the one the inference API reads too.
+    mlflow = loadMlflowConfig(env);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMlflow, loadMlflowConfig, type MlflowBackend } from '@covertype/mlflow';
+import { createMlflow, loadMlflowConfig, type MlflowBackend, readMlmodel } from '@covertype/mlflow';
 import {
   type MlflowTestServer,
   startMlflowTestServer,
@@ -91,7 +93,7 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     const [tasks] = await db.conn.query('SELECT task, status FROM pipeline_task_runs WHERE run_id = ?', [
       run!.run_id,
     ]);
-    assert.equal((tasks as unknown[]).length, 7);
+    assert.equal((tasks as unknown[]).length, 8);
     assert.ok((tasks as { status: string }[]).every((t) => t.status === 'success'));
 
     const [v1] = await versions();
@@ -104,6 +106,17 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     const files = (await mlflow.listArtifacts(version.runId!, 'model')).map((f) => f.path);
     for (const f of ['model/MLmodel', 'model/model.onnx', 'model/input_example.json'])
       assert.ok(files.includes(f), f);
+    // The environment files pin what the exported graph needs, and MLmodel names the server's version.
+    const local = await mlflow.downloadArtifacts({ runId: version.runId!, path: 'model' }, tmp.dir);
+    assert.equal(
+      await readFile(path.join(local, 'requirements.txt'), 'utf8'),
+      'mlflow>=2.16\nonnx>=1.12\nonnxruntime>=1.12\n',
+    );
+    assert.equal((await readMlmodel(local)).mlflow_version, '2.17.2');
+    // input_example.json is the bare dict of tensors MLflow >= 2.16 reads back for predict.
+    const example = JSON.parse(await readFile(path.join(local, 'input_example.json'), 'utf8'));
+    assert.deepEqual(Object.keys(example), ['numeric', 'Wilderness_Area', 'Soil_Type']);
+    assert.equal(example.numeric[0].length, 10);
     const parent = await mlflow.getRun(version.runId!);
     assert.ok(parent.data.metrics.test_accuracy! > 0.5);
     assert.ok((await mlflow.listArtifacts(version.runId!)).some((f) => f.path === 'confusion_matrix.json'));
@@ -191,12 +204,16 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
       TASK_RETRIES: '0',
     });
     assert.equal(code, 1);
-    const last = output.trim().split('\n').at(-1)!;
+    // Log lines (stdout) and the reason (stderr) come through two pipes, so their order here is not
+    // the order they were written in: find the reason line rather than take the last line.
+    const reasons = output.split('\n').filter((l) => l.startsWith('trainer: '));
+    assert.equal(reasons.length, 1, output);
+    const reason = reasons[0]!;
     assert.match(
-      last,
-      /^trainer: pipeline run \S+ failed: task train-\S+ failed after \d attempts?: .*ECONNREFUSED/,
+      reason,
+      /^trainer: pipeline run \S+ failed: task \S+ failed after \d attempts?: .*ECONNREFUSED/,
     );
-    assert.match(last, /is the MLflow server at MLFLOW_TRACKING_URI running\?/);
+    assert.match(reason, /is the MLflow server at MLFLOW_TRACKING_URI running\?/);
   });
 
   it('after a trainer is killed mid-run, the next run marks it abandoned and finishes cleanly', async () => {
@@ -232,5 +249,58 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
       [db.name],
     );
     assert.equal(tables, 0);
+  });
+
+  it('after the MLflow server dies mid-run and comes back, the next run ends what the first left half-done', async () => {
+    const experimentId = (await mlflow.getExperimentByName('covertype'))!.experimentId;
+    const runningRuns = async () =>
+      (await mlflow.searchRuns({ experimentIds: [experimentId], filter: "attributes.status = 'RUNNING'" }))
+        .items;
+    const failEnv = { ...env, TASK_RETRIES: '0', MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
+
+    // 1. The server dies at the promotion gate's first write: the new version stays pending.
+    server.fail({ pathIncludes: 'model-versions/set-tag', down: true });
+    const gateCut = await runTrainer(failEnv);
+    assert.ok(server.isDown, 'the server went down at the gate');
+    server.restart();
+    assert.equal(gateCut.code, 1, gateCut.output);
+    const pending = (await versions()).filter((v) => v.tags['promotion.decision'] === 'pending');
+    assert.equal(pending.length, 1, 'the interrupted gate left one pending version');
+    const interruptedRun = (await runs()).at(-1)!.run_id;
+
+    let rerun = await runTrainer(env);
+    assert.equal(rerun.code, 0, rerun.output);
+    assert.match(rerun.output, /settled what an interrupted pipeline run left/);
+    const closed = await mlflow.getModelVersion(MODEL, pending[0]!.version);
+    assert.equal(closed.tags['promotion.decision'], 'interrupted');
+    assert.match(closed.tags['promotion.reason']!, new RegExp(`pipeline run ${interruptedRun} ended`));
+    assert.ok(closed.tags['promotion.decided_at']);
+    assert.equal(
+      (await versions()).filter((v) => v.tags['promotion.decision'] === 'pending').length,
+      0,
+      'no version is left pending',
+    );
+
+    // 2. The server dies while a search is being logged: its parent and child runs stay RUNNING.
+    server.fail({ pathIncludes: 'runs/log-batch', down: true });
+    const logCut = await runTrainer(failEnv);
+    assert.ok(server.isDown, 'the server went down while logging');
+    server.restart();
+    assert.equal(logCut.code, 1, logCut.output);
+    const cutRun = (await runs()).at(-1)!.run_id;
+    const left = (await runningRuns()).filter((r) => r.data.tags['pipeline.run_id'] === cutRun);
+    assert.ok(left.length >= 2, `the cut run left its parent and child RUNNING (${left.length})`);
+
+    rerun = await runTrainer(env);
+    assert.equal(rerun.code, 0, rerun.output);
+    assert.match(rerun.output, /settled what an interrupted pipeline run left/);
+    const settler = (await runs()).at(-1)!.run_id;
+    for (const r of left) {
+      const after = await mlflow.getRun(r.info.runId);
+      assert.equal(after.info.status, 'FAILED', `run ${r.info.runId}`);
+      assert.ok((after.info.endTime ?? 0) >= (after.info.startTime ?? 0) && after.info.endTime! > 0);
+      assert.equal(after.data.tags['pipeline.settled_by'], settler);
+    }
+    assert.deepEqual(await runningRuns(), [], 'no run of the experiment is left RUNNING');
   });
 });

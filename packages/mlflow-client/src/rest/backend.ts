@@ -60,6 +60,24 @@ export class RestBackend extends BackendBase {
     };
   }
 
+  private version?: Promise<string | undefined>;
+
+  /** `GET /version` (outside /api): the server's MLflow version; undefined if it does not answer one. */
+  override serverVersion(): Promise<string | undefined> {
+    this.version ??= this.http
+      .raw({ method: 'GET', path: '/version', responseType: 'text' })
+      .then((res) => {
+        const text = String(res.data ?? '').trim();
+        return /^\d+\.\d+[\w.+-]*$/.test(text) ? text : undefined;
+      })
+      .catch(() => {
+        // Not cached: a passing failure should not hide the version for the process's lifetime.
+        this.version = undefined;
+        return undefined;
+      });
+    return this.version;
+  }
+
   private get<S extends import('zod').ZodType>(path: string, args: Record<string, unknown>, schema: S) {
     return this.http.json('GET', `${API}/${path}`, args, schema);
   }

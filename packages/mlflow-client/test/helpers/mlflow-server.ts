@@ -48,6 +48,12 @@ export interface Fault {
   status?: number;
   /** ... or drop the connection without an answer. */
   reset?: boolean;
+  /**
+   * The server dies at this request: it and every later one are dropped without an answer until
+   * restart(), which brings it back with its store intact (as a killed `mlflow server` restarted on
+   * the same database). Lets a test stop the server at an exact step of a client's work.
+   */
+  down?: boolean;
 }
 
 export interface MlflowTestServer {
@@ -59,6 +65,10 @@ export interface MlflowTestServer {
   requests: RecordedRequest[];
   /** Makes the next matching requests fail (to test retries). */
   fail: (fault: Fault) => void;
+  /** Forgets pending faults and brings a server a `down` fault stopped back up, its store intact. */
+  restart: () => void;
+  /** True while a `down` fault keeps the server stopped. */
+  readonly isDown: boolean;
   artifactsDestination: string;
   close: () => Promise<void>;
 }
@@ -111,6 +121,7 @@ export async function startMlflowTestServer(
     return repo.list(rel);
   };
   const faults: Fault[] = [];
+  let down = false;
   const app = Fastify({ logger: false, bodyLimit: 2 ** 31 });
   // Bodies reach the handlers raw: MLflow's own parsing rules are emulated below.
   app.removeAllContentTypeParsers();
@@ -133,6 +144,11 @@ export async function startMlflowTestServer(
     const fault = faults.find(
       (f) => (f.times ?? 1) > 0 && (!f.pathIncludes || url.pathname.includes(f.pathIncludes)),
     );
+    if (fault?.down) down = true;
+    if (down) {
+      request.raw.socket.destroy();
+      return reply;
+    }
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.reset) {
@@ -314,6 +330,13 @@ export async function startMlflowTestServer(
     state,
     requests,
     fail: (fault) => faults.push({ times: 1, ...fault }),
+    restart: () => {
+      faults.length = 0;
+      down = false;
+    },
+    get isDown() {
+      return down;
+    },
     artifactsDestination: destination,
     close: async () => {
       await app.close();

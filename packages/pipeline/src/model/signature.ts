@@ -9,7 +9,7 @@ import {
 /** The MLflow tensor signature of the covertype ONNX contract (@covertype/schema model-io). */
 export const COVERTYPE_SIGNATURE: ModelSignature = MODEL_SIGNATURE;
 
-/** A few rows as a dict of tensors (the MLflow client writes it in the tf-serving `inputs` format). */
+/** A few rows as a dict of tensors (what pyfunc `predict` takes for the tensor signature). */
 export function inputExample(rows: readonly CovertypeRow[]): Record<string, unknown[]> {
   const sample = rows.slice(0, 3);
   return {

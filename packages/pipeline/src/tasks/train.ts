@@ -99,6 +99,7 @@ async function logSearch(
     },
   });
   const parentId = parent.info.runId;
+  let openChild: string | undefined;
   try {
     for (const [i, c] of outcome.candidates.entries()) {
       const child = await mlflow.createRun({
@@ -107,8 +108,10 @@ async function logSearch(
         runName: `${spec.name}-${i + 1}`,
         tags: { 'pipeline.run_id': options.pipelineRunId, 'pipeline.search': spec.name },
       });
+      openChild = child.info.runId;
       await mlflow.logBatch(child.info.runId, { params: paramsOf(c.params), metrics: cvMetrics(c) });
       await mlflow.setTerminated(child.info.runId, 'FINISHED');
+      openChild = undefined;
     }
     const test = evaluate(model, encodeRows(options.test), encodeLabels(options.test));
     const stats = modelStats(model);
@@ -178,6 +181,8 @@ async function logSearch(
       searchSeconds: seconds,
     };
   } catch (err) {
+    // Best effort: with MLflow down these fail too, and the next pipeline run ends them (settle.ts).
+    if (openChild) await mlflow.setTerminated(openChild, 'FAILED').catch(() => {});
     await mlflow.setTerminated(parentId, 'FAILED').catch(() => {});
     throw err;
   }

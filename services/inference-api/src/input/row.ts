@@ -7,7 +7,7 @@ import {
   toWildernessArea,
   WILDERNESS_AREAS,
 } from '@covertype/schema';
-import { HttpError } from '@covertype/service-kit';
+import { HttpError, listNames } from '@covertype/service-kit';
 
 /**
  * Fast hand-written validation of one covertype row from JSON (the zod schemas in schemas.ts
@@ -33,6 +33,7 @@ export function checkRow(value: unknown, where = 'body'): ModelInputRow {
     const spec = NUMERIC_FEATURES[i]!;
     const v = input[spec.name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < spec.min || v > spec.max) {
+      if (v === undefined) throw missingError(where, input, i);
       throw numericError(where, spec.name, v, spec.min, spec.max);
     }
     row[spec.name] = v;
@@ -90,6 +91,22 @@ function numericError(where: string, name: string, v: unknown, min: number, max:
   }
   if (!Number.isFinite(v)) return new HttpError(400, `${where}.${name}: ${v} is not a finite number`, f);
   return new HttpError(400, `${where}.${name}: ${v} is out of range; expected ${min}..${max}`, f);
+}
+
+/** Every missing numeric feature from index `from` on (the earlier ones are present), in one message. */
+function missingError(where: string, input: Record<string, unknown>, from: number): HttpError {
+  const missing = NUMERIC_FEATURES.slice(from).filter((spec) => input[spec.name] === undefined);
+  const first = missing[0]!;
+  if (missing.length === 1) return numericError(where, first.name, undefined, first.min, first.max);
+  const known = new Set<string>(NUMERIC_FEATURES.map((f) => f.name));
+  const others = Object.keys(input).filter(
+    (k) => !known.has(k) && k !== 'Wilderness_Area' && k !== 'Soil_Type',
+  );
+  return new HttpError(
+    400,
+    `${where}: ${missing.length} required fields are missing: ${listNames(missing.map((s) => `${s.name} (${s.min}..${s.max})`))}${others.length ? `; other fields given: ${listNames(others.map((k) => JSON.stringify(k)))}` : ''}`,
+    field(where, first.name),
+  );
 }
 
 function field(where: string, name: string): string {

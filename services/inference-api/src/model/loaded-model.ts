@@ -48,6 +48,11 @@ export interface MicroBatching {
  */
 export class LoadedModel {
   readonly loadedAt = new Date();
+  /**
+   * Set while this version serves from the local cache without the registry having confirmed it:
+   * when it was cached (ISO time). Cleared once the registry resolves the URI to the same version.
+   */
+  cachedAt: string | undefined;
   private pending: Pending[] = [];
   private scheduled = false;
   /** Set while queued rows wait for more (see MicroBatching.waitMs). */

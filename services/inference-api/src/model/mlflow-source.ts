@@ -1,6 +1,12 @@
 import path from 'node:path';
-import { downloadModel, type MlflowBackend, resolveModelUri } from '@covertype/mlflow';
-import type { FetchedModel, ModelSource, RegisteredModelInfo, ResolvedModel } from './model-source.ts';
+import { downloadModel, isMlflowError, type MlflowBackend, resolveModelUri } from '@covertype/mlflow';
+import {
+  type FetchedModel,
+  ModelNotRegisteredError,
+  type ModelSource,
+  type RegisteredModelInfo,
+  type ResolvedModel,
+} from './model-source.ts';
 
 /** A name for models outside the registry: the last folder of their location (…/model → its parent). */
 function nameFromLocation(location: string): string {
@@ -21,10 +27,21 @@ export class MlflowModelSource implements ModelSource {
   constructor(
     private readonly backend: MlflowBackend,
     private readonly cacheDir: string,
+    /** The tracking URI without credentials, for messages and /models. */
+    private readonly registry: string,
   ) {}
 
   async resolve(uri: string): Promise<ResolvedModel> {
-    const r = await resolveModelUri(this.backend, uri);
+    const r = await resolveModelUri(this.backend, uri).catch((err: unknown) => {
+      // MLflow answers a missing model or version with RESOURCE_DOES_NOT_EXIST, a missing alias with
+      // INVALID_PARAMETER_VALUE: either way the registry holds nothing by that URI yet.
+      const missing =
+        isMlflowError(err, 'RESOURCE_DOES_NOT_EXIST') || isMlflowError(err, 'INVALID_PARAMETER_VALUE');
+      if (uri.startsWith('models:') && missing) {
+        throw new ModelNotRegisteredError(uri, this.registry, (err as Error).message);
+      }
+      throw err;
+    });
     const resolved: ResolvedModel & { artifactUri: string; immutable: boolean } = {
       uri,
       name: r.name ?? nameFromLocation(r.artifactUri),
@@ -35,6 +52,7 @@ export class MlflowModelSource implements ModelSource {
       cacheKey: r.cacheKey,
       artifactUri: r.artifactUri,
       immutable: r.immutable,
+      registry: this.registry,
     };
     return resolved;
   }

@@ -11,6 +11,7 @@ import { defaultSuffix, modelRefToUri, registeredName } from './model-ref.ts';
 import { ModelSession } from './model-session.ts';
 import {
   type FetchedModel,
+  ModelNotRegisteredError,
   type ModelSource,
   type RegisteredModelInfo,
   ResolutionCache,
@@ -30,7 +31,13 @@ export interface ModelManagerOptions {
   /** See MicroBatching.waitMs; DEFAULT_BATCH_WAIT_MS when left out. */
   batchWaitMs?: number;
   threads?: number;
+  /** Where models:/ URIs are looked up (tracking URI without credentials), for messages. */
+  registry?: string;
 }
+
+/** What to do when the registry holds nothing by MODEL_URI yet. */
+export const REGISTER_HINT =
+  'train and register one with `pnpm pipeline` (or the trainer service) using the same MLFLOW_TRACKING_URI';
 
 export interface ModelEvents {
   /** After every model run. */
@@ -142,13 +149,30 @@ export class ModelManager {
   }
 
   notReadyMessage(): string {
-    return `model ${this.options.uri} is not loaded yet${this.lastError ? `: ${this.lastError}` : ''}; retry shortly`;
+    // A not-registered error names the registry already.
+    const where = this.options.registry && !this.notRegistered ? ` (registry ${this.options.registry})` : '';
+    const why = this.lastError ? `: ${this.lastError}` : '';
+    const hint = this.notRegistered ? `; ${REGISTER_HINT}` : '';
+    return `model ${this.options.uri}${where} is not loaded yet${why}${hint}; retry shortly`;
   }
+
+  /** The last attempt found the registry without the model (as opposed to unreachable or broken). */
+  private notRegistered = false;
 
   /** Checks the URI now (the poll does this every MODEL_POLL_SECONDS). */
   async refresh(): Promise<void> {
     const resolved = await this.options.source.resolve(this.options.uri);
-    if (this.model?.resolved.cacheKey === resolved.cacheKey || this.refused.has(resolved.cacheKey)) return;
+    if (this.model?.resolved.cacheKey === resolved.cacheKey) {
+      if (this.model.cachedAt !== undefined) {
+        this.model.cachedAt = undefined;
+        this.options.logger.info(
+          { model: resolved.name, version: resolved.version, registry: resolved.registry },
+          'the registry confirms the cached model',
+        );
+      }
+      return;
+    }
+    if (this.refused.has(resolved.cacheKey)) return;
     const next = await this.load(resolved).catch((err: Error) => {
       this.refused.add(resolved.cacheKey);
       for (const fn of this.listeners.refused) fn({ resolved, error: err });
@@ -164,15 +188,29 @@ export class ModelManager {
       await this.refresh();
       this.attempt = 0;
       this.lastError = undefined;
+      this.notRegistered = false;
     } catch (err) {
       const message = (err as Error).message;
       this.lastError = message;
+      this.notRegistered = err instanceof ModelNotRegisteredError;
+      const where = { modelUri: this.options.uri, registry: this.options.registry };
+      const hint = this.notRegistered ? { hint: REGISTER_HINT } : {};
       if (!this.model) {
         // Not serving yet: retry with exponential backoff, capped, never exit.
         delay = Math.min(500 * 2 ** this.attempt++, this.options.retryMaxMs);
-        this.options.logger.warn({ err: message, retryInMs: delay }, 'model not loaded; will retry');
+        this.options.logger.warn(
+          { ...where, err: message, ...hint, retryInMs: delay },
+          this.notRegistered
+            ? 'no model registered under MODEL_URI yet; will retry'
+            : 'model not loaded; will retry',
+        );
       } else {
-        this.options.logger.warn({ err: message }, 'model refresh failed; the loaded version keeps serving');
+        const cached =
+          this.model.cachedAt !== undefined ? { servingCachedFrom: this.model.resolved.registry } : {};
+        this.options.logger.warn(
+          { ...where, err: message, ...hint, ...cached },
+          'model refresh failed; the loaded version keeps serving',
+        );
       }
     }
     if (this.stopped || (delay === 0 && this.model)) return;
@@ -185,11 +223,31 @@ export class ModelManager {
     if (!cached) return;
     try {
       const model = await this.open(cached.resolved, cached.fetched);
+      model.cachedAt = cached.savedAt ?? 'unknown';
       this.swap(model);
+      // Say where it came from: the registry configured now may hold nothing (or something else).
+      const from = cached.resolved.registry ?? 'an unrecorded registry';
       this.options.logger.info(
-        { model: model.name, version: model.version },
+        {
+          model: model.name,
+          version: model.version,
+          cachedFrom: from,
+          cachedAt: model.cachedAt,
+          dir: cached.fetched.dir,
+          registry: this.options.registry,
+        },
         'serving the cached model until the registry answers',
       );
+      if (
+        this.options.registry &&
+        cached.resolved.registry &&
+        cached.resolved.registry !== this.options.registry
+      ) {
+        this.options.logger.warn(
+          { cachedFrom: from, registry: this.options.registry },
+          'the cached model came from another registry than MLFLOW_TRACKING_URI names',
+        );
+      }
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'cached model unusable');
     }

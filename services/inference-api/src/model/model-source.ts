@@ -14,6 +14,8 @@ export interface ResolvedModel {
   runId?: string | undefined;
   /** Changes exactly when the artifacts behind the URI change (registry version, run, path). */
   cacheKey: string;
+  /** The registry (tracking URI, without credentials) it was resolved in; unset for a folder. */
+  registry?: string | undefined;
 }
 
 export interface FetchedModel {
@@ -38,6 +40,20 @@ export interface ModelSource {
 /** A model URI the source cannot handle, or artifacts that are not there. */
 export class ModelSourceError extends Error {
   override name = 'ModelSourceError';
+}
+
+/** The registry answered, and holds no model, version or alias by that URI (nothing registered yet). */
+export class ModelNotRegisteredError extends ModelSourceError {
+  override name = 'ModelNotRegisteredError';
+  /** Not found, as the registry said (what a request naming this model gets). */
+  readonly status = 404;
+  constructor(
+    readonly uri: string,
+    readonly registry: string,
+    detail: string,
+  ) {
+    super(`${uri} is not in the registry at ${registry} (${detail})`);
+  }
 }
 
 /** Reads the ONNX file name from an MLmodel file (flavors.onnx.data), falling back to model.onnx. */
@@ -116,11 +132,14 @@ export class ResolutionCache {
     await rename(tmp, file);
   }
 
-  async recall(uri: string): Promise<{ resolved: ResolvedModel; fetched: FetchedModel } | undefined> {
+  async recall(
+    uri: string,
+  ): Promise<{ resolved: ResolvedModel; fetched: FetchedModel; savedAt?: string } | undefined> {
     try {
       const entry = JSON.parse(await readFile(this.file(uri), 'utf8')) as {
         resolved: ResolvedModel;
         fetched: FetchedModel;
+        savedAt?: string;
       };
       return existsSync(entry.fetched.onnxPath) ? entry : undefined;
     } catch {

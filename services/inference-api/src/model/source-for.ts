@@ -1,3 +1,4 @@
+import type { MlflowConfig } from '@covertype/mlflow/config';
 import type { Logger } from 'pino';
 import {
   type FetchedModel,
@@ -19,18 +20,23 @@ export class RoutingModelSource implements ModelSource {
 
   constructor(
     private readonly cacheDir: string,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly config: MlflowConfig,
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the MLflow library and checks its settings (throws MlflowConfigError on bad settings). */
+  /** Where models:/ URIs are looked up: the tracking URI without credentials. */
+  get registryUri(): string {
+    return registryLabel(this.config.trackingUri);
+  }
+
+  /** Loads the MLflow library (its settings were checked at start, with the rest of the config). */
   mlflow(): Promise<ModelSource> {
     this.registry ??= import('./mlflow-source.ts').then(async ({ MlflowModelSource }) => {
-      const { createMlflow, loadMlflowConfig } = await import('@covertype/mlflow');
-      const backend = createMlflow(loadMlflowConfig(this.env), {
+      const { createMlflow } = await import('@covertype/mlflow');
+      const backend = createMlflow(this.config, {
         onRetry: (info) => this.logger.warn(info, 'mlflow request failed; retrying'),
       });
-      return new MlflowModelSource(backend, this.cacheDir);
+      return new MlflowModelSource(backend, this.cacheDir, this.registryUri);
     });
     return this.registry;
   }
@@ -49,5 +55,18 @@ export class RoutingModelSource implements ModelSource {
 
   async list(): Promise<RegisteredModelInfo[]> {
     return (await this.mlflow()).list();
+  }
+}
+
+/** A tracking URI fit for logs and answers: user and password taken out. */
+export function registryLabel(uri: string): string {
+  if (!/^https?:\/\//i.test(uri)) return uri;
+  try {
+    const url = new URL(uri);
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return uri;
   }
 }

@@ -1,5 +1,5 @@
-import { HttpError } from '@covertype/service-kit';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { clientErrorMessage, HttpError } from '@covertype/service-kit';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface ProtocolError {
   status: number;
@@ -8,7 +8,7 @@ export interface ProtocolError {
 }
 
 /** The status, message and headers an error maps to, whatever protocol shapes the body. */
-export function classify(err: FastifyError): ProtocolError {
+export function classify(err: FastifyError, request: FastifyRequest): ProtocolError {
   if (err instanceof HttpError) return { status: err.statusCode, message: err.message, headers: err.headers };
   const validation = (err as { validation?: { instancePath?: string; message?: string }[] }).validation;
   if (validation?.length) {
@@ -22,13 +22,13 @@ export function classify(err: FastifyError): ProtocolError {
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) return { status, message: 'internal error', headers: {} };
-  return { status, message: err.message, headers: {} };
+  return { status, message: clientErrorMessage(err, request), headers: {} };
 }
 
 /** Installs an error handler for one protocol's routes, with that protocol's error body. */
 export function protocolErrors(app: FastifyInstance, body: (e: ProtocolError) => unknown): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const e = classify(err);
+    const e = classify(err, request);
     if (e.status >= 500 && !(err instanceof HttpError)) request.log.error({ err }, 'request failed');
     return reply.code(e.status).headers(e.headers).send(body(e));
   });

@@ -16,8 +16,12 @@ export function healthRoutes(
         summary: 'Readiness: a model is loaded and serving',
         tags: ['health'],
         response: {
-          200: z.object({ status: z.literal('ready'), model: z.string(), version: z.string().nullable() }),
-          503: z.object({ status: z.literal('loading'), message: z.string() }),
+          200: z
+            .object({ status: z.literal('ready'), model: z.string(), version: z.string().nullable() })
+            .meta({ description: 'The default model is loaded and serving' }),
+          503: z
+            .object({ status: z.literal('loading'), message: z.string() })
+            .meta({ description: 'No model loaded yet: the message says what is awaited (Retry-After)' }),
         },
       },
     },
@@ -35,7 +39,14 @@ export function healthRoutes(
 
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics', tags: ['health'], response: { 200: z.string() } } },
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['health'],
+        produces: ['text/plain'],
+        response: { 200: z.string().meta({ description: 'Prometheus text exposition format' }) },
+      },
+    },
     async (_request, reply) => {
       const text = await metrics.registry.metrics();
       return reply

@@ -1,16 +1,20 @@
-import { type ModelInputRow, NUMERIC_FEATURE_NAMES } from '@covertype/schema';
+import {
+  EXAMPLE_COVER_TYPE,
+  EXAMPLE_FEATURES,
+  type ModelInputRow,
+  NUMERIC_FEATURE_NAMES,
+} from '@covertype/schema';
 import { HttpError, type ZodApp } from '@covertype/service-kit';
 import { z } from 'zod';
 import { kindOf } from '../input/row.ts';
 import { rowsFromArrays, rowsFromColumns, rowsFromModelTensors, rowsFromRecords } from '../input/tables.ts';
 import type { ModelManager } from '../model/model-manager.ts';
+import { errorResponses } from '../schemas.ts';
 import { fastBody, modelFor, plainJson, RETRY_AFTER_NOT_READY, rowProbabilities } from './common.ts';
 import { protocolErrors } from './errors.ts';
 
-/** The MLflow version whose scoring protocol this server speaks (reported by GET /version). */
-export const MLFLOW_PROTOCOL_VERSION = '2.22.0';
-
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
+const INVOCATION_TYPES = ['application/json', 'text/csv'];
 const NUMERIC = new Set<string>(NUMERIC_FEATURE_NAMES);
 
 /** MLflow's rule: exactly one of the four format keys (plus optional params). */
@@ -129,33 +133,40 @@ const InvocationsBody = z
     example: {
       dataframe_split: {
         columns: [...NUMERIC_FEATURE_NAMES, 'Wilderness_Area', 'Soil_Type'],
-        data: [[2596, 51, 3, 258, 0, 510, 221, 232, 148, 6279, 'Rawah', 7745]],
+        data: [
+          [...NUMERIC_FEATURE_NAMES, 'Wilderness_Area', 'Soil_Type'].map(
+            (c) => EXAMPLE_FEATURES[c as keyof typeof EXAMPLE_FEATURES],
+          ),
+        ],
       },
     },
   });
 
 const MlflowError = z.object({ error_code: z.string(), message: z.string() });
 
+/** MLflow's error body: its error code for the status, and our message. */
+function mlflowError(status: number, message: string): z.output<typeof MlflowError> {
+  const code =
+    status === 400
+      ? 'BAD_REQUEST'
+      : status === 404
+        ? 'RESOURCE_DOES_NOT_EXIST'
+        : status === 503
+          ? 'TEMPORARILY_UNAVAILABLE'
+          : status >= 500
+            ? 'INTERNAL_ERROR'
+            : 'INVALID_PARAMETER_VALUE';
+  return { error_code: code, message };
+}
+
 /** MLflow's scoring server (`mlflow models serve`): POST /invocations, GET /ping, /health, /version. */
 export function mlflowRoutes(
   app: ZodApp,
-  { manager, maxBatch }: { manager: ModelManager; maxBatch: number },
+  { manager, maxBatch, serverVersion }: { manager: ModelManager; maxBatch: number; serverVersion: string },
 ): void {
   app.register(async (scope) => {
     const api = scope as unknown as ZodApp;
-    protocolErrors(scope, (e) => ({
-      error_code:
-        e.status === 400
-          ? 'BAD_REQUEST'
-          : e.status === 404
-            ? 'RESOURCE_DOES_NOT_EXIST'
-            : e.status >= 500
-              ? e.status === 503
-                ? 'TEMPORARILY_UNAVAILABLE'
-                : 'INTERNAL_ERROR'
-              : 'INVALID_PARAMETER_VALUE',
-      message: e.message,
-    }));
+    protocolErrors(scope, (e) => mlflowError(e.status, e.message));
     scope.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
     api.post(
@@ -164,18 +175,33 @@ export function mlflowRoutes(
         schema: {
           summary: 'MLflow scoring protocol (a drop-in for mlflow models serve clients)',
           tags: ['mlflow'],
+          consumes: INVOCATION_TYPES,
           body: InvocationsBody,
           response: {
-            200: z.object({
-              predictions: z.object({
-                label: z.array(z.number().int()),
-                probabilities: z.array(z.array(z.number())),
+            200: z
+              .object({
+                predictions: z.object({
+                  label: z.array(z.number().int().min(1).max(7)),
+                  probabilities: z.array(z.array(z.number().min(0).max(1))),
+                }),
+              })
+              .meta({
+                description: 'The class of each row (1..7) and its 7 class probabilities, in row order',
+                example: {
+                  predictions: {
+                    label: [EXAMPLE_COVER_TYPE],
+                    probabilities: [[0.02, 0.09, 0.01, 0, 0.85, 0.02, 0.01]],
+                  },
+                },
               }),
+            ...errorResponses(MlflowError, [400, 413, 415, 503], {
+              route: 'POST /invocations',
+              consumes: INVOCATION_TYPES,
+              body: mlflowError,
+              messages: {
+                400: `Invalid input. The body must have exactly one of ${FORMATS.join(', ')} (the protocol changed in MLflow 2.0).`,
+              },
             }),
-            400: MlflowError,
-            413: MlflowError,
-            415: MlflowError,
-            503: MlflowError,
           },
         },
         validatorCompiler: fastBody((body) =>
@@ -197,7 +223,18 @@ export function mlflowRoutes(
     for (const path of ['/ping', '/health']) {
       api.get(
         path,
-        { schema: { summary: 'MLflow readiness: 200 once the model is loaded', tags: ['mlflow'] } },
+        {
+          schema: {
+            summary: 'MLflow readiness: 200 once the model is loaded',
+            tags: ['mlflow'],
+            response: {
+              200: z
+                .string()
+                .meta({ description: 'The model is loaded (the body is a newline, as MLflow sends)' }),
+              503: MlflowError.meta({ description: 'No model loaded yet (Retry-After)' }),
+            },
+          },
+        },
         async (_request, reply) => {
           if (!manager.current) {
             return reply
@@ -212,8 +249,18 @@ export function mlflowRoutes(
 
     api.get(
       '/version',
-      { schema: { summary: 'MLflow version of the scoring protocol', tags: ['mlflow'] } },
-      async (_request, reply) => reply.type('text/plain').send(MLFLOW_PROTOCOL_VERSION),
+      // mlflow models serve answers its own package version; this server is not MLflow, so it answers its own.
+      {
+        schema: {
+          summary: 'version of this server (it is not an MLflow release)',
+          tags: ['mlflow'],
+          produces: ['text/plain'],
+          response: {
+            200: z.string().meta({ description: 'The version, as plain text', example: serverVersion }),
+          },
+        },
+      },
+      async (_request, reply) => reply.type('text/plain').send(serverVersion),
     );
   });
 }

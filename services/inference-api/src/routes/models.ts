@@ -11,6 +11,18 @@ const LoadedSchema = z.object({
   run_id: z.string().nullable(),
   loaded_at: z.string().meta({ description: 'ISO time the version was loaded into this process' }),
   default: z.boolean().meta({ description: 'true for the model MODEL_URI names (served without ?model=)' }),
+  source: z.enum(['registry', 'cache', 'folder']).meta({
+    description:
+      'registry: resolved in the registry now; cache: served from the local cache, not yet confirmed by the registry; folder: a local model folder',
+  }),
+  registry: z
+    .string()
+    .nullable()
+    .meta({ description: 'the registry (tracking URI) this version was resolved in, null for a folder' }),
+  cached_at: z
+    .string()
+    .nullable()
+    .meta({ description: 'for source cache: when this version was cached from that registry' }),
 });
 
 const ModelsResponseSchema = z.object({
@@ -40,7 +52,12 @@ export function modelRoutes(app: ZodApp, { manager }: { manager: ModelManager })
       schema: {
         summary: 'Registered models, and the versions loaded here with their load times',
         tags: ['models'],
-        response: { 200: ModelsResponseSchema },
+        response: {
+          200: ModelsResponseSchema.meta({
+            description:
+              'Loaded versions, and the registry (registry_error says why when it cannot be listed)',
+          }),
+        },
       },
     },
     async () => {
@@ -54,6 +71,14 @@ export function modelRoutes(app: ZodApp, { manager }: { manager: ModelManager })
         run_id: m.resolved.runId ?? null,
         loaded_at: m.loadedAt.toISOString(),
         default: m === current,
+        source:
+          m.cachedAt !== undefined
+            ? ('cache' as const)
+            : m.resolved.registry
+              ? ('registry' as const)
+              : ('folder' as const),
+        registry: m.resolved.registry ?? null,
+        cached_at: m.cachedAt ?? null,
       }));
       let registered: z.output<typeof ModelsResponseSchema>['registered'] = [];
       let registryError: string | undefined;

@@ -1,11 +1,12 @@
 import type { ModelInputRow } from '@covertype/schema';
-import { HttpError, type ZodApp } from '@covertype/service-kit';
+import { errorBody, HttpError, type ZodApp } from '@covertype/service-kit';
 import { checkRow, kindOf } from '../input/row.ts';
 import type { ModelManager } from '../model/model-manager.ts';
 import {
   BatchBodySchema,
   BatchResponseSchema,
   ErrorSchema,
+  errorResponses,
   ModelQuerySchema,
   PredictResponseSchema,
   PredictRowSchema,
@@ -17,7 +18,13 @@ export interface PredictRouteOptions {
   maxBatch: number;
 }
 
-const errors = { 400: ErrorSchema, 404: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 503: ErrorSchema };
+const errors = (route: string, messages: { 413?: string } = {}) =>
+  errorResponses(ErrorSchema, [400, 404, 413, 415, 503], {
+    route,
+    body: (status, message, field) => errorBody(status, message, field),
+    meanings: { 404: 'The ?model= given names no registered model, alias or version' },
+    messages,
+  });
 
 /** The workshop's API: one row in, the class and its probabilities out; and the same for many rows. */
 export function predictRoutes(app: ZodApp, { manager, maxBatch }: PredictRouteOptions): void {
@@ -31,7 +38,7 @@ export function predictRoutes(app: ZodApp, { manager, maxBatch }: PredictRouteOp
         tags: ['predict'],
         querystring: ModelQuerySchema,
         body: PredictRowSchema,
-        response: { 200: PredictResponseSchema, ...errors },
+        response: { 200: PredictResponseSchema, ...errors('POST /predict') },
       },
       validatorCompiler: fastBody((body) => checkRow(body)),
       serializerCompiler: plainJson,
@@ -82,7 +89,12 @@ export function predictRoutes(app: ZodApp, { manager, maxBatch }: PredictRouteOp
         tags: ['predict'],
         querystring: ModelQuerySchema,
         body: BatchBodySchema,
-        response: { 200: BatchResponseSchema, ...errors },
+        response: {
+          200: BatchResponseSchema,
+          ...errors('POST /predict/batch', {
+            413: `body.rows: ${maxBatch + 1} rows exceed MAX_BATCH=${maxBatch}; split the batch`,
+          }),
+        },
       },
       validatorCompiler: fastBody(checkBatch),
       serializerCompiler: plainJson,

@@ -1,4 +1,11 @@
-import { MODEL_INPUT_NAMES, MODEL_OUTPUT_NAMES, type ModelInputRow } from '@covertype/schema';
+import {
+  EXAMPLE_COVER_TYPE,
+  EXAMPLE_FEATURES,
+  MODEL_INPUT_NAMES,
+  MODEL_OUTPUT_NAMES,
+  type ModelInputRow,
+  NUMERIC_FEATURE_NAMES,
+} from '@covertype/schema';
 import { HttpError, type ZodApp } from '@covertype/service-kit';
 import { z } from 'zod';
 import { kindOf } from '../input/row.ts';
@@ -6,6 +13,7 @@ import { rowsFromModelTensors } from '../input/tables.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import type { ModelManager } from '../model/model-manager.ts';
 import { registeredName } from '../model/model-ref.ts';
+import { type ErrorStatus, errorResponses } from '../schemas.ts';
 import { fastBody, modelFor, plainJson, RETRY_AFTER_NOT_READY } from './common.ts';
 import { protocolErrors } from './errors.ts';
 
@@ -45,36 +53,77 @@ const InferRequestSchema = z
           name: 'numeric',
           shape: [1, 10],
           datatype: 'FP32',
-          data: [2596, 51, 3, 258, 0, 510, 221, 232, 148, 6279],
+          data: NUMERIC_FEATURE_NAMES.map((name) => EXAMPLE_FEATURES[name]),
         },
-        { name: 'Wilderness_Area', shape: [1, 1], datatype: 'BYTES', data: ['Rawah'] },
-        { name: 'Soil_Type', shape: [1, 1], datatype: 'INT64', data: [7745] },
+        {
+          name: 'Wilderness_Area',
+          shape: [1, 1],
+          datatype: 'BYTES',
+          data: [EXAMPLE_FEATURES.Wilderness_Area],
+        },
+        { name: 'Soil_Type', shape: [1, 1], datatype: 'INT64', data: [EXAMPLE_FEATURES.Soil_Type] },
       ],
     },
   });
-const InferResponseSchema = z.object({
-  model_name: z.string(),
-  model_version: z.string().optional(),
-  id: z.string().optional(),
-  outputs: z.array(
-    z.object({
-      name: z.string(),
-      shape: z.array(z.number()),
-      datatype: z.string(),
-      data: z.array(z.number()),
-    }),
-  ),
-});
-const TensorMeta = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) });
-const ModelMetadataSchema = z.object({
+const InferResponseSchema = z
+  .object({
+    model_name: z.string(),
+    model_version: z.string().optional(),
+    id: z.string().optional(),
+    outputs: z.array(
+      z.object({
+        name: z.string(),
+        shape: z.array(z.number().int()),
+        datatype: z.string(),
+        data: z.array(z.number()),
+      }),
+    ),
+  })
+  .meta({
+    description: 'label INT64 [N] (classes 1..7) and probabilities FP32 [N,7], flattened row by row',
+    example: {
+      model_name: 'covertype',
+      model_version: '3',
+      id: 'req-1',
+      outputs: [
+        { name: 'label', shape: [1], datatype: 'INT64', data: [EXAMPLE_COVER_TYPE] },
+        {
+          name: 'probabilities',
+          shape: [1, 7],
+          datatype: 'FP32',
+          data: [0.02, 0.09, 0.01, 0, 0.85, 0.02, 0.01],
+        },
+      ],
+    },
+  });
+const TensorMeta = z.object({
   name: z.string(),
-  versions: z.array(z.string()).optional(),
-  platform: z.string(),
-  inputs: z.array(TensorMeta),
-  outputs: z.array(TensorMeta),
+  datatype: z.string(),
+  shape: z.array(z.number().int()).meta({ description: '-1 for a dimension of any size' }),
 });
-const V2Error = z.object({ error: z.string() });
-const ModelParams = z.object({ name: z.string(), version: z.string().optional() });
+const ModelMetadataSchema = z
+  .object({
+    name: z.string(),
+    versions: z.array(z.string()).optional(),
+    platform: z.string(),
+    inputs: z.array(TensorMeta),
+    outputs: z.array(TensorMeta),
+  })
+  .meta({ description: "The model's name, version, platform and input and output tensors" });
+const V2Error = z.object({ error: z.string().meta({ description: 'What arrived and what was expected' }) });
+const v2Errors = <K extends ErrorStatus>(route: string, statuses: readonly K[]) =>
+  errorResponses(V2Error, statuses, {
+    route: route.replace(':name', 'covertype').replace(':version', '3'),
+    body: (_status, message) => ({ error: message }),
+    meanings: { 404: 'No registered model (or version) by that name' } as Partial<Record<K, string>>,
+    messages: { 400: 'inputs[0].shape: numeric must be [N,10], got [1,9]' } as Partial<Record<K, string>>,
+  });
+const NOT_READY = 'No model loaded yet (Retry-After)';
+// Each route declares exactly the parameters of its path: OpenAPI makes every path parameter required.
+const NameParams = z.object({ name: z.string().meta({ description: 'Registered model name' }) });
+const VersionParams = NameParams.extend({
+  version: z.string().meta({ description: 'Registered model version' }),
+});
 
 interface ParsedInfer {
   id?: string | undefined;
@@ -185,14 +234,34 @@ export function v2Routes(
     const notReady = () =>
       new HttpError(503, manager.notReadyMessage(), undefined, { 'retry-after': RETRY_AFTER_NOT_READY });
 
-    api.get('/v2', { schema: { tags: ['v2'], summary: 'Server metadata' } }, async () => ({
-      name: 'covertype-inference-api',
-      version: serverVersion,
-      extensions: [],
-    }));
+    api.get(
+      '/v2',
+      {
+        schema: {
+          tags: ['v2'],
+          summary: 'Server metadata',
+          response: {
+            200: z
+              .object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) })
+              .meta({ description: 'Server name, version and protocol extensions (none)' }),
+          },
+        },
+      },
+      async () => ({
+        name: 'covertype-inference-api',
+        version: serverVersion,
+        extensions: [],
+      }),
+    );
     api.get(
       '/v2/health/live',
-      { schema: { tags: ['v2'], summary: 'Liveness', response: { 200: z.object({ live: z.boolean() }) } } },
+      {
+        schema: {
+          tags: ['v2'],
+          summary: 'Liveness',
+          response: { 200: z.object({ live: z.boolean() }).meta({ description: 'The process is up' }) },
+        },
+      },
       async () => ({ live: true }),
     );
     api.get(
@@ -201,7 +270,10 @@ export function v2Routes(
         schema: {
           tags: ['v2'],
           summary: 'Readiness (the default model is loaded)',
-          response: { 200: z.object({ ready: z.boolean() }), 503: V2Error },
+          response: {
+            200: z.object({ ready: z.boolean() }).meta({ description: 'The default model is loaded' }),
+            503: V2Error.meta({ description: NOT_READY }),
+          },
         },
       },
       async () => {
@@ -254,15 +326,18 @@ export function v2Routes(
       };
     };
 
-    for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
+    for (const [prefix, params] of [
+      ['/v2/models/:name', NameParams],
+      ['/v2/models/:name/versions/:version', VersionParams],
+    ] as const) {
       api.get(
         prefix,
         {
           schema: {
             tags: ['v2'],
             summary: 'Model metadata',
-            params: ModelParams,
-            response: { 200: ModelMetadataSchema, 404: V2Error, 503: V2Error },
+            params,
+            response: { 200: ModelMetadataSchema, ...v2Errors(`GET ${prefix}`, [404, 503]) },
           },
         },
         metadata,
@@ -273,8 +348,13 @@ export function v2Routes(
           schema: {
             tags: ['v2'],
             summary: 'Model readiness',
-            params: ModelParams,
-            response: { 200: z.object({ name: z.string(), ready: z.boolean() }), 404: V2Error, 503: V2Error },
+            params,
+            response: {
+              200: z
+                .object({ name: z.string(), ready: z.boolean() })
+                .meta({ description: 'The model is loaded and ready' }),
+              ...v2Errors(`GET ${prefix}/ready`, [404, 503]),
+            },
           },
         },
         ready,
@@ -286,9 +366,12 @@ export function v2Routes(
             tags: ['v2'],
             summary:
               'Inference: inputs numeric FP32 [N,10], Wilderness_Area BYTES [N,1], Soil_Type INT64 [N,1]',
-            params: ModelParams,
+            params,
             body: InferRequestSchema,
-            response: { 200: InferResponseSchema, 400: V2Error, 404: V2Error, 413: V2Error, 503: V2Error },
+            response: {
+              200: InferResponseSchema,
+              ...v2Errors(`POST ${prefix}/infer`, [400, 404, 413, 415, 503]),
+            },
           },
           validatorCompiler: fastBody((body) => checkInfer(body, maxBatch)),
           serializerCompiler: plainJson,
