@@ -43,7 +43,10 @@ RUN groupadd --gid 1000 node \
  && useradd --uid 1000 --gid node --shell /bin/sh --create-home node \
  && mkdir -p /data /state \
  && chown node:node /data /state
+# Every interface: outside a container the services bind 127.0.0.1 by default, inside one the container's
+# own network is the boundary (a plain `docker run -p` must reach it too).
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=${PORT}
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
