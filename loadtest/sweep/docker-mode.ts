@@ -11,7 +11,7 @@ import type { K6SummaryData } from '../lib/summary.ts';
 import type { Thresholds } from './analysis.ts';
 import { type ContainerSample, parseInspect, parseStats } from './docker-stats.ts';
 import { stepFromK6Summary } from './k6-step.ts';
-import { connectionsFor, runStep } from './loadgen.ts';
+import { connectionsFor, runStep, stepFigures } from './loadgen.ts';
 import { climb, type StaircaseSettings } from './staircase.ts';
 import type { ConfigResult, StepResult, SweepConfig } from './types.ts';
 
@@ -334,15 +334,7 @@ function hostGenerator(urls: string[]) {
     const elapsedUs = Number(process.hrtime.bigint() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     return {
-      offeredRate: rate,
-      achievedRate: m.achievedRate,
-      requests: m.requests,
-      errorRate: m.requests ? m.errors / m.requests : 1,
-      p50Ms: m.p50Ms,
-      p95Ms: m.p95Ms,
-      p99Ms: m.p99Ms,
-      maxMs: m.maxMs,
-      shortfall: Math.max(0, Math.round(rate * seconds - m.requests)),
+      ...stepFigures(m, rate, seconds),
       generatorCpuPercent: ((cpu.user + cpu.system) / elapsedUs) * 100,
       hostCpuPercent: null,
     };

@@ -42,6 +42,21 @@ export interface StepMeasure {
   maxMs: number;
 }
 
+/** The step figures every mode records the same way from one generator step. */
+export function stepFigures(m: StepMeasure, rate: number, seconds: number) {
+  return {
+    offeredRate: rate,
+    achievedRate: m.achievedRate,
+    requests: m.requests,
+    errorRate: m.requests ? m.errors / m.requests : 1,
+    p50Ms: m.p50Ms,
+    p95Ms: m.p95Ms,
+    p99Ms: m.p99Ms,
+    maxMs: m.maxMs,
+    shortfall: Math.max(0, Math.round(rate * seconds - m.requests)),
+  };
+}
+
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -15,7 +15,7 @@ import {
   type ReplicaGroup,
   removeGroups,
 } from './cgroups.ts';
-import { connectionsFor, runStep } from './loadgen.ts';
+import { connectionsFor, runStep, stepFigures } from './loadgen.ts';
 import { hostCpuCount, ProcSampler } from './proc-stats.ts';
 import { climb, type StaircaseSettings } from './staircase.ts';
 import type { ConfigResult, ReplicaUsage, StepResult, SweepConfig } from './types.ts';
@@ -191,15 +191,7 @@ export async function runProcessConfig(config: SweepConfig, o: ProcessModeOption
       });
       const u = close();
       return {
-        offeredRate: rate,
-        achievedRate: m.achievedRate,
-        requests: m.requests,
-        errorRate: m.requests ? m.errors / m.requests : 1,
-        p50Ms: m.p50Ms,
-        p95Ms: m.p95Ms,
-        p99Ms: m.p99Ms,
-        maxMs: m.maxMs,
-        shortfall: Math.max(0, Math.round(rate * seconds - m.requests)),
+        ...stepFigures(m, rate, seconds),
         replicaCpuPercent: u.cpuPercent,
         generatorCpuPercent: u.selfCpuPercent,
         hostCpuPercent: u.hostCpuPercent,

@@ -167,14 +167,18 @@ test('START_MODE=docker without Compose v2 stops with one line saying what to in
   assert.ok(!start.calls().some((call) => call.startsWith('compose up')), 'compose up ran');
 });
 
-test('Ctrl-C on pnpm start (SIGINT to the whole process group, as a terminal sends it) exits 0', async (t) => {
-  const start = startCopy(t);
-  // Its own process group, so the test can signal the group without signalling itself.
-  const child = spawn(process.execPath, [path.join(start.dir, 'scripts/start.mjs'), '--wait'], {
-    env: start.env({ START_MODE: 'demo' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+/**
+ * Starts a command in a process group of its own (so the test can signal the group without signalling
+ * itself), waits until its output shows `ready`, then sends SIGINT to the whole group, as a terminal's
+ * Ctrl-C does. Resolves with the exit code, the signal and everything it printed.
+ */
+async function ctrlCWhenReady(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv },
+  ready: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.on('data', (d) => {
     output += d;
@@ -183,12 +187,23 @@ test('Ctrl-C on pnpm start (SIGINT to the whole process group, as a terminal sen
     output += d;
   });
   const exited = once(child, 'exit');
-  while (!output.includes('stub demo waiting')) {
+  while (!output.includes(ready)) {
     assert.equal(child.exitCode, null, output);
     await new Promise((r) => setTimeout(r, 50));
   }
   process.kill(-(child.pid as number), 'SIGINT');
-  const [code, signal] = await exited;
+  const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+  return { code, signal, output };
+}
+
+test('Ctrl-C on pnpm start (SIGINT to the whole process group, as a terminal sends it) exits 0', async (t) => {
+  const start = startCopy(t);
+  const { code, signal, output } = await ctrlCWhenReady(
+    process.execPath,
+    [path.join(start.dir, 'scripts/start.mjs'), '--wait'],
+    { env: start.env({ START_MODE: 'demo' }) },
+    'stub demo waiting',
+  );
   assert.equal(signal, null, output);
   assert.equal(code, 0, output);
   assert.match(output, /stub demo stopped/);
@@ -228,26 +243,12 @@ test('Ctrl-C on `pnpm start` / `pnpm demo` ends without pnpm reporting a failed 
         path.join(dir, `scripts/${script}.mjs`),
         "process.on('SIGINT', () => setTimeout(() => process.exit(0), 100));\nsetInterval(() => {}, 1000);\nprocess.stdout.write('stand-in waiting\\n');\n",
       );
-      const child = spawn(command, [...prefix, script], {
-        cwd: dir,
-        env: { ...process.env, npm_config_verify_deps_before_run: 'false' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
-      let output = '';
-      child.stdout.on('data', (d) => {
-        output += d;
-      });
-      child.stderr.on('data', (d) => {
-        output += d;
-      });
-      const exited = once(child, 'exit');
-      while (!output.includes('stand-in waiting')) {
-        assert.equal(child.exitCode, null, output);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      process.kill(-(child.pid as number), 'SIGINT');
-      const [code] = await exited;
+      const { code, output } = await ctrlCWhenReady(
+        command,
+        [...prefix, script],
+        { cwd: dir, env: { ...process.env, npm_config_verify_deps_before_run: 'false' } },
+        'stand-in waiting',
+      );
       assert.equal(code, 0, `pnpm ${script}: ${output}`);
       assert.doesNotMatch(output, /ELIFECYCLE|Command failed/, `pnpm ${script}`);
     } finally {
