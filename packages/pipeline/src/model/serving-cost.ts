@@ -1,28 +1,15 @@
-import type { CovertypeRow } from '@covertype/schema';
+import { type CovertypeRow, SERVING_BATCH_ROWS, type ServingCost } from '@covertype/schema';
 import { decodeModel } from '@covertype/tree-ensemble';
 import * as ort from 'onnxruntime-node';
 import { BrokenModelError, modelFeeds } from './onnx-scoring.ts';
 
-/** What one model costs to serve, measured in onnxruntime on its own ONNX bytes. */
-export interface ServingCost {
-  /** Median µs per request of one row. */
-  usPerRowSingle: number;
-  /** Median µs of a BATCH_ROWS-row request, divided by its rows. */
-  usPerRowBatch: number;
-  onnxBytes: number;
-  /** Trees in the graph's TreeEnsembleClassifier (0 for a graph without one). */
-  trees: number;
-}
-
-export const BATCH_ROWS = 256;
-
 /** Fixed run counts, so the cost of measuring does not depend on how fast the machine is. */
 export const COST_RUNS = { warmup: 20, single: 200, batch: 20 } as const;
 
-/** The names the figures are logged under, as MLflow run metrics and as version tags. */
+/** The figures' names as metrics of the candidate's MLflow run (as version tags: SERVING_COST_TAGS). */
 export const SERVING_METRICS = {
   usPerRowSingle: 'serving_us_per_row_single',
-  usPerRowBatch: `serving_us_per_row_batch${BATCH_ROWS}`,
+  usPerRowBatch: `serving_us_per_row_batch${SERVING_BATCH_ROWS}`,
   onnxBytes: 'model_onnx_bytes',
   trees: 'model_trees',
 } as const satisfies Record<keyof ServingCost, string>;
@@ -46,7 +33,7 @@ export function countTrees(onnx: Uint8Array): number {
 /**
  * Measures the model as the inference API runs it (one onnxruntime session, one intra-op thread):
  * after a warm-up, the median time of single-row requests cycling through real rows, and of
- * BATCH_ROWS-row requests. Medians, so one stall of a shared machine does not move the figure.
+ * SERVING_BATCH_ROWS-row requests. Medians, so one stall of a shared machine does not move the figure.
  */
 export async function measureServingCost(
   onnx: Uint8Array,
@@ -63,7 +50,7 @@ export async function measureServingCost(
     const singles = Array.from({ length: Math.min(rows.length, COST_RUNS.single) }, (_, i) =>
       modelFeeds([rows[i]!]),
     );
-    const batchRows = Array.from({ length: BATCH_ROWS }, (_, i) => rows[i % rows.length]!);
+    const batchRows = Array.from({ length: SERVING_BATCH_ROWS }, (_, i) => rows[i % rows.length]!);
     const batch = modelFeeds(batchRows);
     const time = async (feeds: Record<string, ort.Tensor>) => {
       const started = process.hrtime.bigint();
@@ -80,7 +67,7 @@ export async function measureServingCost(
     for (let i = 0; i < COST_RUNS.batch; i++) batched.push(await time(batch));
     return {
       usPerRowSingle: median(single),
-      usPerRowBatch: median(batched) / BATCH_ROWS,
+      usPerRowBatch: median(batched) / SERVING_BATCH_ROWS,
       onnxBytes: onnx.byteLength,
       trees: countTrees(onnx),
     };

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMlflowError, type MlflowBackend, type ModelVersion } from '@covertype/mlflow';
-import type { CovertypeRow } from '@covertype/schema';
+import { type CovertypeRow, SERVING_COST_TAGS, type ServingCost } from '@covertype/schema';
 import type { Logger } from 'pino';
 import { NonRetryableError } from '../dag/run.ts';
 import { BrokenModelError, scoreOnnx } from '../model/onnx-scoring.ts';
-import { BATCH_ROWS, measureServingCost, SERVING_METRICS, type ServingCost } from '../model/serving-cost.ts';
+import { measureServingCost, SERVING_METRICS } from '../model/serving-cost.ts';
 import type { Candidate } from './train.ts';
 
 export const CHAMPION_ALIAS = 'champion';
@@ -24,10 +24,10 @@ export const TAGS = {
   /** SERVING_BUDGET_US the gate applied ('none' without a budget). */
   servingBudget: 'promotion.serving_budget_us_per_row',
   /** The candidate's serving cost (the same figures as its run's SERVING_METRICS). */
-  servingSingle: 'serving.us_per_row_single',
-  servingBatch: `serving.us_per_row_batch${BATCH_ROWS}`,
-  onnxBytes: 'serving.onnx_bytes',
-  trees: 'serving.trees',
+  servingSingle: SERVING_COST_TAGS.usPerRowSingle,
+  servingBatch: SERVING_COST_TAGS.usPerRowBatch,
+  onnxBytes: SERVING_COST_TAGS.onnxBytes,
+  trees: SERVING_COST_TAGS.trees,
   pipelineRun: 'pipeline.run_id',
   search: 'pipeline.search',
   cvAccuracy: 'pipeline.cv_accuracy',
