@@ -8,6 +8,7 @@ import {
   localPathFromUri,
   type MlflowBackend,
   type ModelVersion,
+  onnxMetadata,
 } from '@covertype/mlflow';
 import { type CovertypeRow, readCovertypeCsv } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
@@ -16,6 +17,7 @@ import pino from 'pino';
 import {
   CHAMPION_ALIAS,
   COVERTYPE_SIGNATURE,
+  countTrees,
   NonRetryableError,
   promoteIfBetter,
   SERVING_METRICS,
@@ -156,6 +158,14 @@ describe('promotion gate', () => {
     tags = (await mlflow.getModelVersion(MODEL, strong.version)).tags;
     assert.equal(tags[TAGS.decision], 'promoted');
     assert.equal(tags[TAGS.servingBudget], '1000000000');
+  });
+
+  it('counts trees from the exporter metadata, or from the graph when a model has none', () => {
+    const model = fitGradientBoosting(encodeRows(train), encodeLabels(train), { rounds: 3, seed: 1 });
+    assert.equal(onnxMetadata(exportOnnx(model)).trees, String(model.trees.length));
+    assert.equal(countTrees(exportOnnx(model)), model.trees.length);
+    assert.equal(countTrees(exportOnnx(model, { metadata: { trees: '' } })), model.trees.length);
+    assert.equal(model.trees.length, 3 * 7);
   });
 
   it('without a budget, records the cost and lets accuracy decide', async () => {

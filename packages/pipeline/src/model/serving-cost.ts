@@ -1,3 +1,4 @@
+import { onnxMetadata } from '@covertype/mlflow';
 import { type CovertypeRow, SERVING_BATCH_ROWS, type ServingCost } from '@covertype/schema';
 import { decodeModel } from '@covertype/tree-ensemble';
 import * as ort from 'onnxruntime-node';
@@ -20,8 +21,13 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Distinct tree ids of the ensemble node: read from the graph, so any exporter's model is counted. */
+/**
+ * Trees in the model: the exporter's `trees` metadata, read without decoding the graph (a large forest's
+ * graph is tens of MB); for a graph without it, the distinct tree ids of its tree ensemble node.
+ */
 export function countTrees(onnx: Uint8Array): number {
+  const written = onnxMetadata(onnx).trees;
+  if (written !== undefined && /^\d+$/.test(written)) return Number(written);
   const model = decodeModel(onnx) as {
     graph?: { node?: { opType?: string; attribute?: { name?: string; ints?: number[] }[] }[] };
   };
