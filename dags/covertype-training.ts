@@ -154,7 +154,8 @@ export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
 
   const promote = task({
     name: 'promote-if-better',
-    description: 'alias champion + stage Production only if it beats the champion on the same test table',
+    description:
+      'alias champion + stage Production only if it beats the champion on the same test table and fits the serving budget',
     dependsOn: [register, validate],
     ...io,
     timeoutMs: 5 * 60_000,
@@ -165,6 +166,7 @@ export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
         version: result(register),
         testRows: await env.store.readSplit('test'),
         testTable: result(validate).testFingerprint,
+        servingBudgetUs: env.settings.servingBudgetUs,
         log,
       }),
   });

@@ -4,5 +4,6 @@ export * from './csv.ts';
 export * from './features.ts';
 export * from './model-io.ts';
 export * from './row.ts';
+export * from './serving-cost.ts';
 export * from './soil.ts';
 export * from './wilderness.ts';

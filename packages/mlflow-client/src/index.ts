@@ -49,7 +49,12 @@ export {
   writeOnnxModelDir,
 } from './mlmodel.ts';
 export { type ResolvedModel, resolveModelUri } from './model-uri.ts';
-export { type OnnxVersions, onnxRequirements, onnxVersions } from './onnx-requirements.ts';
+export {
+  type OnnxVersions,
+  onnxMetadata,
+  onnxRequirements,
+  onnxVersions,
+} from './onnx-requirements.ts';
 export { RestBackend } from './rest/backend.ts';
 export * from './types.ts';
 export { currentUser } from './user.ts';

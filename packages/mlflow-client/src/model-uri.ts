@@ -12,6 +12,8 @@ export interface ResolvedModel {
   alias?: string;
   stage?: ModelStage;
   runId?: string;
+  /** The registry version's tags (models:/ URIs only). */
+  tags?: Record<string, string>;
   /** Concrete storage location of the model directory (s3://, mlflow-artifacts:/, file:, path). */
   artifactUri: string;
   /** Relative folder name in the cache: the same key means the same bytes. */
@@ -97,6 +99,7 @@ export async function resolveModelUri(backend: MlflowBackend, uri: string): Prom
       name: mv.name,
       version: mv.version,
       ...(effectiveRunId ? { runId: effectiveRunId } : {}),
+      tags: mv.tags ?? {},
       artifactUri,
       // creation time guards against a model deleted and re-registered under the same name.
       cacheKey: `models/${safe(mv.name)}/${mv.version}-${mv.creationTimestamp ?? 0}`,

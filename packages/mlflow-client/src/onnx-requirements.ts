@@ -105,6 +105,31 @@ export function onnxVersions(model: Uint8Array): OnnxVersions | undefined {
   return { irVersion, opsets };
 }
 
+/**
+ * The metadata_props of a serialized ONNX ModelProto (exporters write facts such as the tree count
+ * there); read from the top-level fields only, without decoding the graph. Empty if it is not one.
+ */
+export function onnxMetadata(model: Uint8Array): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  const text = new TextDecoder();
+  try {
+    fields(model, (field, value) => {
+      // ModelProto.metadata_props = 14; StringStringEntryProto: 1 = key, 2 = value.
+      if (field !== 14 || !(value instanceof Uint8Array)) return;
+      let key = '';
+      let entry = '';
+      fields(value, (f, v) => {
+        if (f === 1 && v instanceof Uint8Array) key = text.decode(v);
+        if (f === 2 && v instanceof Uint8Array) entry = text.decode(v);
+      });
+      metadata[key] = entry;
+    });
+  } catch {
+    return {};
+  }
+  return metadata;
+}
+
 function firstRelease(releases: readonly Release[], need: OnnxVersions): string | undefined {
   return releases.find(
     (r) =>

@@ -15,6 +15,7 @@ import {
   loadMlflowConfig,
   MlflowConfigError,
   ModelUriError,
+  onnxMetadata,
   onnxPathOf,
   onnxRequirements,
   onnxVersions,
@@ -280,6 +281,15 @@ describe('MLmodel', () => {
       type: 'ndarray',
     });
     assert.equal(await readInputExample(dir, { flavors: {} }), undefined);
+  });
+
+  it('reads the metadata_props of a graph, and none from bytes that are not one', () => {
+    // ModelProto { ir_version: 8, metadata_props: [{ key: 'trees', value: '70' }] }.
+    const entry = Buffer.from([0x0a, 5, ...Buffer.from('trees'), 0x12, 2, ...Buffer.from('70')]);
+    const graph = Buffer.from([0x08, 8, 0x72, entry.length, ...entry]);
+    assert.deepEqual(onnxMetadata(graph), { trees: '70' });
+    assert.deepEqual(onnxMetadata(Buffer.from([0x08, 8])), {});
+    assert.deepEqual(onnxMetadata(Buffer.from('not an onnx graph')), {});
   });
 
   it('pins onnx and onnxruntime from the IR version and opsets the graph declares', async () => {

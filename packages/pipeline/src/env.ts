@@ -16,6 +16,8 @@ export interface PipelineSettings {
   pollIntervalMs: number;
   /** Worker threads for the searches (0 = the learner's default). */
   workers: number;
+  /** Most µs per row (single-row requests) a new champion may cost in onnxruntime; 0 = no budget. */
+  servingBudgetUs?: number | undefined;
 }
 
 /** What every task of the covertype DAG gets: storage, registry, data source and settings. */

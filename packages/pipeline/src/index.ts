@@ -3,6 +3,7 @@ export * from './dag/run.ts';
 export * from './data-api-client.ts';
 export * from './env.ts';
 export * from './model/onnx-scoring.ts';
+export * from './model/serving-cost.ts';
 export * from './model/signature.ts';
 export * from './store/index.ts';
 export * from './tasks/ingest.ts';

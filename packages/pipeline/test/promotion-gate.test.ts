@@ -8,6 +8,7 @@ import {
   localPathFromUri,
   type MlflowBackend,
   type ModelVersion,
+  onnxMetadata,
 } from '@covertype/mlflow';
 import { type CovertypeRow, readCovertypeCsv } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
@@ -16,8 +17,10 @@ import pino from 'pino';
 import {
   CHAMPION_ALIAS,
   COVERTYPE_SIGNATURE,
+  countTrees,
   NonRetryableError,
   promoteIfBetter,
+  SERVING_METRICS,
   TAGS,
 } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
@@ -60,8 +63,16 @@ describe('promotion gate', () => {
     return mlflow.createModelVersion(MODEL, logged.artifactUri, run.info.runId);
   }
 
-  const gate = (version: ModelVersion) =>
-    promoteIfBetter({ mlflow, modelName: MODEL, version, testRows: test, testTable: 'fp', log });
+  const gate = (version: ModelVersion, servingBudgetUs?: number) =>
+    promoteIfBetter({
+      mlflow,
+      modelName: MODEL,
+      version,
+      testRows: test,
+      testTable: 'fp',
+      servingBudgetUs,
+      log,
+    });
   const champion = async () => (await mlflow.getModelVersionByAlias(MODEL, CHAMPION_ALIAS)).version;
 
   it('makes the first version champion, keeps a stronger champion, and promotes a stronger candidate', async () => {
@@ -117,5 +128,49 @@ describe('promotion gate', () => {
     assert.equal(result.championAccuracy, null);
     assert.match((await mlflow.getModelVersion(MODEL, candidate.version)).tags[TAGS.reason]!, /is broken/);
     assert.equal(await champion(), candidate.version);
+  });
+
+  // Budgets far on either side of any machine's figure: the decision cannot depend on its speed.
+  it('refuses a stronger candidate over the serving budget and promotes it within the budget', async () => {
+    const before = await champion();
+    const strong = await register(40);
+    const refused = await gate(strong, 0.001);
+    assert.equal(refused.decision, 'rejected_over_budget');
+    assert.equal(await champion(), before, 'the alias must not move to a model over budget');
+    assert.equal((await mlflow.getModelVersion(MODEL, strong.version)).currentStage, 'None');
+    let tags = (await mlflow.getModelVersion(MODEL, strong.version)).tags;
+    assert.equal(tags[TAGS.decision], 'rejected_over_budget');
+    assert.equal(tags[TAGS.servingBudget], '0.001');
+    assert.match(tags[TAGS.reason]!, /µs per row \(single\) > serving budget 0\.001 µs/);
+    for (const key of [TAGS.servingSingle, TAGS.servingBatch, TAGS.onnxBytes, TAGS.trees]) {
+      assert.ok(Number(tags[key]) > 0, `tag ${key} = ${tags[key]}`);
+    }
+    assert.equal(Number(tags[TAGS.trees]), 40 * 7, 'boosting grows one tree per class and round');
+    const metrics = (await mlflow.getRun(strong.runId!)).data.metrics;
+    for (const name of Object.values(SERVING_METRICS)) {
+      assert.ok(metrics[name]! > 0, `run metric ${name} = ${metrics[name]}`);
+    }
+    assert.equal(metrics[SERVING_METRICS.usPerRowSingle], refused.servingCost.usPerRowSingle);
+
+    const promoted = await gate(strong, 1e9);
+    assert.equal(promoted.decision, 'promoted');
+    assert.equal(await champion(), strong.version);
+    tags = (await mlflow.getModelVersion(MODEL, strong.version)).tags;
+    assert.equal(tags[TAGS.decision], 'promoted');
+    assert.equal(tags[TAGS.servingBudget], '1000000000');
+  });
+
+  it('counts trees from the exporter metadata, or from the graph when a model has none', () => {
+    const model = fitGradientBoosting(encodeRows(train), encodeLabels(train), { rounds: 3, seed: 1 });
+    assert.equal(onnxMetadata(exportOnnx(model)).trees, String(model.trees.length));
+    assert.equal(countTrees(exportOnnx(model)), model.trees.length);
+    assert.equal(countTrees(exportOnnx(model, { metadata: { trees: '' } })), model.trees.length);
+    assert.equal(model.trees.length, 3 * 7);
+  });
+
+  it('without a budget, records the cost and lets accuracy decide', async () => {
+    const result = await gate(await register(2));
+    assert.equal(result.decision, 'kept_champion');
+    assert.ok(result.servingCost.usPerRowSingle > 0 && result.servingCost.usPerRowBatch > 0);
   });
 });

@@ -156,6 +156,7 @@ describe('inference API over app.inject', () => {
     assert.equal(body.loaded[0].name, 'covertype');
     assert.equal(body.loaded[0].default, true);
     assert.ok(Date.parse(body.loaded[0].loaded_at) <= Date.now());
+    assert.equal(body.loaded[0].serving_cost, null, 'a model folder has no measured cost');
   });
 
   it('GET /metrics exposes request counts, latency, in-flight, shed, inference time, model info, lag and RSS', async () => {

@@ -141,7 +141,11 @@ export function bodyOf(row: CovertypeRow): Record<string, unknown> {
 export async function registerModel(
   backend: MlflowBackend,
   bytes: Uint8Array,
-  { name = 'covertype', alias = 'champion' }: { name?: string; alias?: string } = {},
+  {
+    name = 'covertype',
+    alias = 'champion',
+    tags,
+  }: { name?: string; alias?: string; tags?: Record<string, string> } = {},
 ): Promise<string> {
   const experimentId = await backend.getOrCreateExperiment('covertype-inference-test');
   const run = await backend.createRun({ experimentId });
@@ -161,7 +165,7 @@ export async function registerModel(
   });
   await backend.setTerminated(run.info.runId);
   await backend.createRegisteredModel(name);
-  const mv = await backend.createModelVersion(name, logged.artifactUri, run.info.runId);
+  const mv = await backend.createModelVersion(name, logged.artifactUri, run.info.runId, { tags });
   await backend.setRegisteredModelAlias(name, alias, mv.version);
   return mv.version;
 }

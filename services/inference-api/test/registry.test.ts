@@ -3,12 +3,19 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createMlflow, loadMlflowConfig } from '@covertype/mlflow';
 import { startMlflowTestServer, startS3Server } from '@covertype/mlflow/testing';
+import { SERVING_COST_TAGS } from '@covertype/schema';
 import { buildApp } from '../src/app.ts';
 import { ModelManager } from '../src/model/model-manager.ts';
 import { RoutingModelSource } from '../src/model/source-for.ts';
 import { bodyOf, loadRows, registerModel, silent, tempDir, trainModel } from './helper.ts';
 
 const row = bodyOf(loadRows(1, 55_000)[0]!);
+const COST_TAGS = {
+  [SERVING_COST_TAGS.usPerRowSingle]: '12.5',
+  [SERVING_COST_TAGS.usPerRowBatch]: '1.25',
+  [SERVING_COST_TAGS.onnxBytes]: '4096',
+  [SERVING_COST_TAGS.trees]: '21',
+};
 
 describe('models from the MLflow registry with artifacts in S3', () => {
   it('serves the champion, follows the alias, and loads other models per request', async () => {
@@ -41,7 +48,8 @@ describe('models from the MLflow registry with artifacts in S3', () => {
       assert.equal(first.json().version, v1);
 
       // The trainer promotes a new version: the poll swaps it in.
-      const v2 = await registerModel(backend, b);
+      // The gate writes the version's serving cost as tags before the alias moves.
+      const v2 = await registerModel(backend, b, { tags: COST_TAGS });
       const deadline = Date.now() + 15_000;
       while (manager.current?.version !== v2 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 20));
@@ -80,6 +88,13 @@ describe('models from the MLflow registry with artifacts in S3', () => {
         models.loaded.map((m: { name: string; version: string }) => `${m.name}:${m.version}`),
         [`covertype:${v2}`, 'covertype-small:1'],
       );
+      assert.deepEqual(models.loaded[0].serving_cost, {
+        us_per_row_single: 12.5,
+        us_per_row_batch256: 1.25,
+        onnx_bytes: 4096,
+        trees: 21,
+      });
+      assert.equal(models.loaded[1].serving_cost, null, 'a version without cost tags shows none');
       const registered = models.registered.find((m: { name: string }) => m.name === 'covertype');
       assert.ok(
         registered.versions.some(

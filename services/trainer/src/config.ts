@@ -68,6 +68,11 @@ export function configSchema(env: NodeJS.ProcessEnv = process.env) {
     TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(2000),
     TRAIN_WORKERS: z.coerce.number().int().min(0).default(0),
+    /** Most µs per row (single-row onnxruntime run) a new champion may cost; 0 = no budget. */
+    SERVING_BUDGET_US: z.coerce
+      .number({ message: 'expected a number of microseconds per row (0 = no budget)' })
+      .min(0, 'expected a number of microseconds per row ≥ 0 (0 = no budget)')
+      .default(0),
     /** croner pattern (5 or 6 fields, or @hourly, @daily...). */
     PIPELINE_CRON: z.string().default('0 * * * *'),
     PIPELINE_RUN_ON_START: bool.default(false),

@@ -50,6 +50,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       splitSeed: config.SPLIT_SEED,
       pollIntervalMs: config.INGEST_POLL_INTERVAL_MS,
       workers: config.TRAIN_WORKERS,
+      servingBudgetUs: config.SERVING_BUDGET_US,
     },
   };
   return {

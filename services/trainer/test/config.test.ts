@@ -39,4 +39,20 @@ describe('trainer config', () => {
     );
     assert.throws(() => loadConfig({ MLFLOW_TRACKING_URI: 'ftp://x' }), /MLFLOW_TRACKING_URI/);
   });
+
+  it('reads SERVING_BUDGET_US as µs per row, unset or empty meaning no budget', () => {
+    assert.equal(loadConfig({}).SERVING_BUDGET_US, 0);
+    assert.equal(loadConfig({ SERVING_BUDGET_US: '' }).SERVING_BUDGET_US, 0);
+    assert.equal(loadConfig({ SERVING_BUDGET_US: '250.5' }).SERVING_BUDGET_US, 250.5);
+    for (const bad of ['fast', '-1', 'Infinity']) {
+      assert.throws(
+        () => loadConfig({ SERVING_BUDGET_US: bad }),
+        (err: Error) =>
+          err.name === 'ConfigError' &&
+          !err.message.includes('\n') &&
+          new RegExp(`SERVING_BUDGET_US="${bad}": expected a`).test(err.message),
+        bad,
+      );
+    }
+  });
 });

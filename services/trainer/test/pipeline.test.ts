@@ -9,6 +9,7 @@ import {
   startS3Server,
   type TestS3Server,
 } from '@covertype/mlflow/testing';
+import { SERVING_METRICS, TAGS } from '@covertype/pipeline';
 import { freePort, startTs } from '@covertype/testkit';
 import {
   type DataApi,
@@ -71,8 +72,23 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     return rows as { run_id: string; status: string; error: string | null }[];
   };
 
+  /** The serving cost the gate wrote on a version and its run: present and positive (values depend on the machine). */
+  async function assertServingCost(version: string) {
+    const { tags, runId } = await mlflow.getModelVersion(MODEL, version);
+    for (const key of [TAGS.servingSingle, TAGS.servingBatch, TAGS.onnxBytes, TAGS.trees]) {
+      assert.ok(Number(tags[key]) > 0, `version ${version} tag ${key} = ${tags[key]}`);
+    }
+    const metrics = (await mlflow.getRun(runId!)).data.metrics;
+    for (const name of Object.values(SERVING_METRICS)) {
+      assert.ok(metrics[name]! > 0, `run metric ${name} = ${metrics[name]}`);
+    }
+    assert.equal(metrics[SERVING_METRICS.usPerRowSingle], Number(tags[TAGS.servingSingle]));
+    assert.equal(metrics[SERVING_METRICS.trees], metrics.trees, 'the graph holds the trees trained');
+  }
+
+  // Budgets far on either side of any machine's figure, so the decisions do not depend on its speed.
   it('runs the whole DAG: raw, rejects and split tables, MLflow runs, a registered champion', async () => {
-    const { code, output } = await runTrainer(env);
+    const { code, output } = await runTrainer({ ...env, SERVING_BUDGET_US: '1000000000' });
     assert.equal(code, 0, output);
     assert.match(output, /pipeline run \S+ succeeded/);
     assert.equal(await db.count('SELECT COUNT(*) FROM covertype_raw'), 600);
@@ -102,6 +118,8 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     const version = await mlflow.getModelVersion(MODEL, '1');
     assert.equal(version.currentStage, 'Production');
     assert.equal(version.tags['promotion.decision'], 'first_champion');
+    assert.equal(version.tags[TAGS.servingBudget], '1000000000');
+    await assertServingCost('1');
     assert.match(version.source, /^s3:\/\//);
     const files = (await mlflow.listArtifacts(version.runId!, 'model')).map((f) => f.path);
     for (const f of ['model/MLmodel', 'model/model.onnx', 'model/input_example.json'])
@@ -138,6 +156,20 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     assert.equal(v2.tags['promotion.champion_version'], '1');
     assert.equal(v2.tags['promotion.candidate_test_accuracy'], v2.tags['promotion.champion_test_accuracy']);
     assert.equal(await champion(), '1');
+    assert.equal(v2.tags[TAGS.servingBudget], 'none');
+    await assertServingCost('2');
+  });
+
+  it('refuses a new version over the serving budget and keeps the champion', async () => {
+    const { code, output } = await runTrainer({ ...env, SERVING_BUDGET_US: '0.001' });
+    assert.equal(code, 0, output);
+    const v3 = await mlflow.getModelVersion(MODEL, '3');
+    assert.equal(v3.tags[TAGS.decision], 'rejected_over_budget');
+    assert.equal(v3.tags[TAGS.servingBudget], '0.001');
+    assert.match(v3.tags[TAGS.reason]!, /> serving budget 0\.001 µs; champion version 1 stays/);
+    assert.equal(v3.currentStage, 'None');
+    assert.equal(await champion(), '1');
+    await assertServingCost('3');
   });
 
   it('refuses to start while another trainer holds the lock', async () => {

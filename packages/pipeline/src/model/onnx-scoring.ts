@@ -13,6 +13,19 @@ export class BrokenModelError extends Error {
   override name = 'BrokenModelError';
 }
 
+/** The model's input tensors for rows, by the covertype I/O contract (what the inference API feeds too). */
+export function modelFeeds(rows: readonly CovertypeRow[]): Record<string, ort.Tensor> {
+  const cols = toModelColumns(rows);
+  return {
+    [MODEL_INPUT_NAMES.numeric]: new ort.Tensor('float32', cols.numeric, [
+      cols.rows,
+      cols.numeric.length / cols.rows,
+    ]),
+    [MODEL_INPUT_NAMES.wilderness]: new ort.Tensor('string', cols.wilderness, [cols.rows, 1]),
+    [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', cols.soil, [cols.rows, 1]),
+  };
+}
+
 /**
  * Scores an ONNX model exactly as the inference API will run it (onnxruntime, the model I/O contract
  * of @covertype/schema) on labelled rows. Used by the promotion gate for both the candidate and the
@@ -32,15 +45,8 @@ export async function scoreOnnx(
     const predicted: bigint[] = [];
     const chunk = 4096;
     for (let start = 0; start < rows.length; start += chunk) {
-      const cols = toModelColumns(rows.slice(start, start + chunk));
-      const feeds = {
-        [MODEL_INPUT_NAMES.numeric]: new ort.Tensor('float32', cols.numeric, [
-          cols.rows,
-          cols.numeric.length / cols.rows,
-        ]),
-        [MODEL_INPUT_NAMES.wilderness]: new ort.Tensor('string', cols.wilderness, [cols.rows, 1]),
-        [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', cols.soil, [cols.rows, 1]),
-      };
+      const part = rows.slice(start, start + chunk);
+      const feeds = modelFeeds(part);
       let out: ort.InferenceSession.OnnxValueMapType;
       try {
         out = await session.run(feeds, [MODEL_OUTPUT_NAMES.label]);
@@ -50,9 +56,9 @@ export async function scoreOnnx(
         );
       }
       const labels = out[MODEL_OUTPUT_NAMES.label]?.data;
-      if (!(labels instanceof BigInt64Array) || labels.length !== cols.rows) {
+      if (!(labels instanceof BigInt64Array) || labels.length !== part.length) {
         throw new BrokenModelError(
-          `the model's "${MODEL_OUTPUT_NAMES.label}" output is not int64[${cols.rows}]`,
+          `the model's "${MODEL_OUTPUT_NAMES.label}" output is not int64[${part.length}]`,
         );
       }
       predicted.push(...labels);

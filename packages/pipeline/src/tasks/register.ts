@@ -2,10 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMlflowError, type MlflowBackend, type ModelVersion } from '@covertype/mlflow';
-import type { CovertypeRow } from '@covertype/schema';
+import { type CovertypeRow, SERVING_COST_TAGS, type ServingCost } from '@covertype/schema';
 import type { Logger } from 'pino';
 import { NonRetryableError } from '../dag/run.ts';
 import { BrokenModelError, scoreOnnx } from '../model/onnx-scoring.ts';
+import { measureServingCost, SERVING_METRICS } from '../model/serving-cost.ts';
 import type { Candidate } from './train.ts';
 
 export const CHAMPION_ALIAS = 'champion';
@@ -20,6 +21,13 @@ export const TAGS = {
   testRows: 'promotion.test_rows',
   decidedAt: 'promotion.decided_at',
   reason: 'promotion.reason',
+  /** SERVING_BUDGET_US the gate applied ('none' without a budget). */
+  servingBudget: 'promotion.serving_budget_us_per_row',
+  /** The candidate's serving cost (the same figures as its run's SERVING_METRICS). */
+  servingSingle: SERVING_COST_TAGS.usPerRowSingle,
+  servingBatch: SERVING_COST_TAGS.usPerRowBatch,
+  onnxBytes: SERVING_COST_TAGS.onnxBytes,
+  trees: SERVING_COST_TAGS.trees,
   pipelineRun: 'pipeline.run_id',
   search: 'pipeline.search',
   cvAccuracy: 'pipeline.cv_accuracy',
@@ -85,11 +93,12 @@ export async function registerCandidate(options: RegisterOptions): Promise<Model
   return version;
 }
 
-async function versionScore(
+/** The version's registered ONNX file, downloaded to a temporary folder that `use` may read. */
+async function withVersionOnnx<T>(
   mlflow: MlflowBackend,
   version: ModelVersion,
-  rows: readonly CovertypeRow[],
-): Promise<number> {
+  use: (onnx: Buffer) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), 'covertype-gate-'));
   try {
     const local = await mlflow.downloadArtifacts({ artifactUri: version.source }, dir);
@@ -99,11 +108,14 @@ async function versionScore(
     } catch {
       throw new BrokenModelError(`version ${version.version} has no model.onnx at ${version.source}`);
     }
-    return (await scoreOnnx(onnx, rows)).accuracy;
+    return await use(onnx);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const versionScore = (mlflow: MlflowBackend, version: ModelVersion, rows: readonly CovertypeRow[]) =>
+  withVersionOnnx(mlflow, version, async (onnx) => (await scoreOnnx(onnx, rows)).accuracy);
 
 export interface PromoteOptions {
   mlflow: MlflowBackend;
@@ -111,10 +123,17 @@ export interface PromoteOptions {
   version: ModelVersion;
   testRows: readonly CovertypeRow[];
   testTable: string;
+  /** Most µs per row (single-row requests) a champion may cost; 0 or unset: no budget. */
+  servingBudgetUs?: number | undefined;
   log: Logger;
 }
 
-export type Decision = 'promoted' | 'first_champion' | 'kept_champion' | 'already_champion';
+export type Decision =
+  | 'promoted'
+  | 'first_champion'
+  | 'kept_champion'
+  | 'already_champion'
+  | 'rejected_over_budget';
 
 export interface PromoteResult {
   version: string;
@@ -122,6 +141,17 @@ export interface PromoteResult {
   candidateAccuracy: number;
   championVersion: string | null;
   championAccuracy: number | null;
+  servingCost: ServingCost;
+}
+
+/** Writes the cost on the candidate's run as metrics, so runs can be compared on it in MLflow. */
+async function logServingCost(mlflow: MlflowBackend, runId: string | undefined, cost: ServingCost) {
+  if (!runId) return;
+  await mlflow.logBatch(runId, {
+    metrics: Object.fromEntries(
+      Object.entries(SERVING_METRICS).map(([key, name]) => [name, cost[key as keyof ServingCost]]),
+    ),
+  });
 }
 
 async function currentChampion(mlflow: MlflowBackend, modelName: string): Promise<ModelVersion | null> {
@@ -138,15 +168,21 @@ async function currentChampion(mlflow: MlflowBackend, modelName: string): Promis
 /**
  * The promotion gate. Both the candidate and the current champion are scored from their registered
  * ONNX files on the same test table; the alias moves only when the candidate loads, runs and strictly
- * beats the champion. A champion that no longer loads counts as beaten. The decision and both scores
- * are written as tags on the candidate version before any pointer moves.
+ * beats the champion. A champion that no longer loads counts as beaten. The candidate's serving cost is
+ * measured on its ONNX and logged on its run; over a serving budget it is refused whatever its score.
+ * The decision, both scores and the cost are written as tags on the candidate version before any
+ * pointer moves.
  */
 export async function promoteIfBetter(options: PromoteOptions): Promise<PromoteResult> {
   const { mlflow, modelName, version, testRows, log } = options;
   const champion = await currentChampion(mlflow, modelName);
   let candidateAccuracy: number;
+  let servingCost: ServingCost;
   try {
-    candidateAccuracy = await versionScore(mlflow, version, testRows);
+    [candidateAccuracy, servingCost] = await withVersionOnnx(mlflow, version, async (onnx) => [
+      (await scoreOnnx(onnx, testRows)).accuracy,
+      await measureServingCost(onnx, testRows),
+    ]);
   } catch (err) {
     if (!(err instanceof BrokenModelError)) throw err;
     await mlflow.setModelVersionTag(modelName, version.version, TAGS.decision, 'rejected_broken');
@@ -164,6 +200,7 @@ export async function promoteIfBetter(options: PromoteOptions): Promise<PromoteR
       candidateAccuracy,
       championVersion: champion.version,
       championAccuracy: candidateAccuracy,
+      servingCost,
     };
   }
   let championAccuracy: number | null = null;
@@ -177,12 +214,19 @@ export async function promoteIfBetter(options: PromoteOptions): Promise<PromoteR
       log.warn({ champion: champion.version, err: err.message }, 'current champion cannot be scored');
     }
   }
-  const decision: Decision = !champion
-    ? 'first_champion'
-    : championAccuracy === null || candidateAccuracy > championAccuracy
-      ? 'promoted'
-      : 'kept_champion';
-  if (!reason) {
+  await logServingCost(mlflow, version.runId, servingCost);
+  const budget = options.servingBudgetUs || undefined;
+  const overBudget = budget !== undefined && servingCost.usPerRowSingle > budget;
+  const decision: Decision = overBudget
+    ? 'rejected_over_budget'
+    : !champion
+      ? 'first_champion'
+      : championAccuracy === null || candidateAccuracy > championAccuracy
+        ? 'promoted'
+        : 'kept_champion';
+  if (overBudget) {
+    reason = `candidate costs ${servingCost.usPerRowSingle.toFixed(1)} µs per row (single) > serving budget ${budget} µs; ${champion ? `champion version ${champion.version} stays` : 'no champion is set'}`;
+  } else if (!reason) {
     reason =
       decision === 'first_champion'
         ? 'no champion yet'
@@ -197,6 +241,11 @@ export async function promoteIfBetter(options: PromoteOptions): Promise<PromoteR
     [TAGS.testRows]: String(testRows.length),
     [TAGS.decidedAt]: new Date().toISOString(),
     [TAGS.reason]: reason,
+    [TAGS.servingBudget]: budget === undefined ? 'none' : String(budget),
+    [TAGS.servingSingle]: String(servingCost.usPerRowSingle),
+    [TAGS.servingBatch]: String(servingCost.usPerRowBatch),
+    [TAGS.onnxBytes]: String(servingCost.onnxBytes),
+    [TAGS.trees]: String(servingCost.trees),
   };
   for (const [key, value] of Object.entries(tags)) {
     await mlflow.setModelVersionTag(modelName, version.version, key, value);
@@ -213,6 +262,8 @@ export async function promoteIfBetter(options: PromoteOptions): Promise<PromoteR
       candidateAccuracy,
       championAccuracy,
       champion: champion?.version,
+      usPerRowSingle: servingCost.usPerRowSingle,
+      servingBudgetUs: budget,
     },
     'promotion gate decided',
   );
@@ -222,5 +273,6 @@ export async function promoteIfBetter(options: PromoteOptions): Promise<PromoteR
     candidateAccuracy,
     championVersion: champion?.version ?? null,
     championAccuracy,
+    servingCost,
   };
 }

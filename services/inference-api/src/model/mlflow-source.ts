@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { downloadModel, isMlflowError, type MlflowBackend, resolveModelUri } from '@covertype/mlflow';
+import { servingCostFromTags } from '@covertype/schema';
 import {
   type FetchedModel,
   ModelNotRegisteredError,
@@ -49,6 +50,7 @@ export class MlflowModelSource implements ModelSource {
       alias: r.alias,
       stage: r.stage,
       runId: r.runId,
+      servingCost: r.tags ? servingCostFromTags(r.tags) : undefined,
       cacheKey: r.cacheKey,
       artifactUri: r.artifactUri,
       immutable: r.immutable,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServingCost } from '@covertype/schema';
 
 /** Where a model URI points right now (a registry alias moves; the cacheKey says to what). */
 export interface ResolvedModel {
@@ -12,6 +13,8 @@ export interface ResolvedModel {
   alias?: string | undefined;
   stage?: string | undefined;
   runId?: string | undefined;
+  /** What the version costs to serve, as the promotion gate measured it (registry versions only). */
+  servingCost?: ServingCost | undefined;
   /** Changes exactly when the artifacts behind the URI change (registry version, run, path). */
   cacheKey: string;
   /** The registry (tracking URI, without credentials) it was resolved in; unset for a folder. */

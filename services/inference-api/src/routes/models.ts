@@ -1,3 +1,4 @@
+import { SERVING_BATCH_ROWS } from '@covertype/schema';
 import type { ZodApp } from '@covertype/service-kit';
 import { z } from 'zod';
 import type { ModelManager } from '../model/model-manager.ts';
@@ -23,6 +24,20 @@ const LoadedSchema = z.object({
     .string()
     .nullable()
     .meta({ description: 'for source cache: when this version was cached from that registry' }),
+  serving_cost: z
+    .object({
+      us_per_row_single: z.number().meta({ description: 'median µs of a one-row onnxruntime run' }),
+      [`us_per_row_batch${SERVING_BATCH_ROWS}`]: z
+        .number()
+        .meta({ description: `median µs of a ${SERVING_BATCH_ROWS}-row run, per row` }),
+      onnx_bytes: z.number().int(),
+      trees: z.number().int(),
+    })
+    .nullable()
+    .meta({
+      description:
+        "the version's serving cost as the promotion gate measured it on the trainer's machine (its serving.* tags); null when the version has none",
+    }),
 });
 
 const ModelsResponseSchema = z.object({
@@ -79,6 +94,14 @@ export function modelRoutes(app: ZodApp, { manager }: { manager: ModelManager })
               : ('folder' as const),
         registry: m.resolved.registry ?? null,
         cached_at: m.cachedAt ?? null,
+        serving_cost: m.resolved.servingCost
+          ? {
+              us_per_row_single: m.resolved.servingCost.usPerRowSingle,
+              [`us_per_row_batch${SERVING_BATCH_ROWS}`]: m.resolved.servingCost.usPerRowBatch,
+              onnx_bytes: m.resolved.servingCost.onnxBytes,
+              trees: m.resolved.servingCost.trees,
+            }
+          : null,
       }));
       let registered: z.output<typeof ModelsResponseSchema>['registered'] = [];
       let registryError: string | undefined;
