@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CovertypeRow, ModelColumns } from '@covertype/schema';
-import { checkRecord, toModelColumns } from '@covertype/schema';
+import { checkRecord, toModelColumns, toModelFeeds } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
 import * as ort from 'onnxruntime-node';
 
@@ -26,12 +26,7 @@ export async function runOnnx(
     executionMode: 'sequential',
   });
   try {
-    const n = columns.rows;
-    const out = await session.run({
-      numeric: new ort.Tensor('float32', columns.numeric, [n, 10]),
-      Wilderness_Area: new ort.Tensor('string', columns.wilderness, [n, 1]),
-      Soil_Type: new ort.Tensor('int64', columns.soil, [n, 1]),
-    });
+    const out = await session.run(toModelFeeds(ort.Tensor, columns));
     return {
       label: out.label!.data as BigInt64Array,
       probabilities: out.probabilities!.data as Float32Array,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FEATURE_COLUMNS, NUMERIC_FEATURE_NAMES, toModelColumns } from '@covertype/schema';
+import { FEATURE_COLUMNS, NUMERIC_FEATURE_NAMES, toModelColumns, toModelFeeds } from '@covertype/schema';
 import ort from 'onnxruntime-node';
 import { bodyOf, loadRows, startApp, type TestApp, trainModel } from './helper.ts';
 
@@ -27,12 +27,7 @@ describe('protocols agree with each other and with the ONNX model', () => {
     t = await startApp({ bytes, maxBatch: 256 });
     // The reference: onnxruntime directly on the model file, outside the service.
     const session = await ort.InferenceSession.create(bytes);
-    const c = toModelColumns(testRows);
-    const out = await session.run({
-      numeric: new ort.Tensor('float32', c.numeric, [c.rows, 10]),
-      Wilderness_Area: new ort.Tensor('string', c.wilderness, [c.rows, 1]),
-      Soil_Type: new ort.Tensor('int64', c.soil, [c.rows, 1]),
-    });
+    const out = await session.run(toModelFeeds(ort.Tensor, toModelColumns(testRows)));
     const p = out.probabilities!.data as Float32Array;
     expected = {
       labels: Array.from(out.label!.data as BigInt64Array, Number),
