@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { CovertypeRow, ModelColumns } from '@covertype/schema';
 import { checkRecord, toModelColumns, toModelFeeds } from '@covertype/schema';
-import { dataFile } from '@covertype/testkit';
+import { readDataRows } from '@covertype/testkit';
 import * as ort from 'onnxruntime-node';
 
 /** The first `limit` valid rows of covertype.csv (read synchronously: the tests need a few thousand). */
 export function loadRows(limit: number): CovertypeRow[] {
-  const lines = readFileSync(dataFile('covertype.csv'), 'utf8').split('\n');
-  const rows: CovertypeRow[] = [];
-  for (let i = 1; i < lines.length && rows.length < limit; i++) {
-    if (!lines[i]) continue;
-    const check = checkRecord(lines[i]!.split(','));
-    if (check.ok) rows.push(check.row);
-  }
-  return rows;
+  return readDataRows(checkRecord, limit);
 }
 
 export async function runOnnx(
