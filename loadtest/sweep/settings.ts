@@ -1,13 +1,12 @@
 // The sweep's settings: environment variables, each also a command-line flag (--step-seconds 5 =
 // SWEEP_STEP_SECONDS=5). Parsed once with zod.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '@covertype/service-kit';
+import { parseConfig, workspaceRoot } from '@covertype/service-kit';
 import { z } from 'zod';
 import { DEFAULT_MATRIX, parseMatrix } from './matrix.ts';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoRoot = workspaceRoot(import.meta.dirname) ?? process.cwd();
 
 const bool = (fallback: boolean) =>
   z

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { dataFile, freePort, repoRoot, waitForHttp } from '../../packages/testkit/src/index.ts';
+import { dataFile, freePort, repoRoot, waitForHttp } from '@covertype/testkit';
 
 const tsx = pathToFileURL(createRequire(path.join(repoRoot, 'package.json')).resolve('tsx')).href;
 

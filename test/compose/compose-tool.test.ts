@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { repoRoot } from '@covertype/testkit';
 import { findCompose } from './compose-tool.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +52,7 @@ test('without any Compose the compose tests skip with the reason and pass', () =
     const res = spawnSync(
       process.execPath,
       ['--import', 'tsx', '--test', path.join(here, 'compose.test.ts')],
-      { encoding: 'utf8', env: { ...env, PATH: bin, HOME: bin }, cwd: path.resolve(here, '../..') },
+      { encoding: 'utf8', env: { ...env, PATH: bin, HOME: bin }, cwd: repoRoot },
     );
     assert.equal(res.status, 0, res.stdout + res.stderr);
     assert.match(

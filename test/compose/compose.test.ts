@@ -12,10 +12,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '@covertype/testkit';
 import { findCompose, NO_COMPOSE, runCompose } from './compose-tool.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // yaml is a dependency of @covertype/mlflow; borrowed from there so the root needs no extra package.
 const YAML = createRequire(path.join(repoRoot, 'packages/mlflow-client/package.json'))('yaml') as {

@@ -9,10 +9,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '@covertype/testkit';
 import { EXAMPLE_FEATURES } from '../../packages/covertype-schema/src/index.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function reachable(url: string): Promise<boolean> {
   try {

@@ -9,10 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '@covertype/testkit';
 import { EXAMPLE_FEATURES } from '../../packages/covertype-schema/src/index.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = process.env.COVERTYPE_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
 const csv = path.join(dataDir, 'covertype.csv');
 

@@ -7,9 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { repoRoot } from '@covertype/testkit';
 
 function run(env: Record<string, string>, args: string[] = []) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlflow-entry-'));

@@ -8,9 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '@covertype/testkit';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const script = path.join(repoRoot, 'mysql/init/01-databases.sh');
 const server = new URL(process.env.DATABASE_TEST_URL ?? 'mysql://root@127.0.0.1:3306/test');
 const admin = ['-h', server.hostname, '-P', server.port || '3306', '-u', decodeURIComponent(server.username)];

@@ -20,9 +20,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { repoRoot } from '@covertype/testkit';
 
 test('pnpm start with Docker: .env from the example, compose up --build, URLs once ready', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'start-test-'));

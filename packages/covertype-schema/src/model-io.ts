@@ -47,6 +47,26 @@ export function toModelColumns(rows: readonly ModelInputRow[]): ModelColumns {
   return { rows: n, numeric, wilderness, soil };
 }
 
+/** onnxruntime's `Tensor` class, passed in so that this package needs no onnxruntime. */
+export interface TensorConstructor<T> {
+  new (type: 'float32', data: Float32Array, dims: readonly number[]): T;
+  new (type: 'string', data: string[], dims: readonly number[]): T;
+  new (type: 'int64', data: BigInt64Array, dims: readonly number[]): T;
+}
+
+/**
+ * The model's feeds: the three input tensors under MODEL_INPUT_NAMES, wrapping the columns' arrays
+ * (no copy). `toModelFeeds(ort.Tensor, toModelColumns(rows))` is what `session.run` takes.
+ */
+export function toModelFeeds<T>(Tensor: TensorConstructor<T>, columns: ModelColumns): Record<string, T> {
+  const n = columns.rows;
+  return {
+    [MODEL_INPUT_NAMES.numeric]: new Tensor('float32', columns.numeric, [n, NUMERIC_FEATURE_NAMES.length]),
+    [MODEL_INPUT_NAMES.wilderness]: new Tensor('string', columns.wilderness, [n, 1]),
+    [MODEL_INPUT_NAMES.soil]: new Tensor('int64', columns.soil, [n, 1]),
+  };
+}
+
 interface TensorSpec {
   type: 'tensor';
   name: string;

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { workspaceRoot } from '@covertype/service-kit/paths';
 import { z } from 'zod';
 
 const bool = z
@@ -42,13 +43,7 @@ export const MlflowEnvSchema = z.object({
   MLFLOW_TRACKING_SERVER_CERT_PATH: z.string().optional(),
 });
 
-/** The checkout's root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
-export function workspaceRoot(from: string = process.cwd()): string | undefined {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
+export { workspaceRoot };
 
 /**
  * The registry when MLFLOW_TRACKING_URI is unset: `mlruns` at the workspace root, so the trainer and the

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { repoRoot } from '@covertype/testkit';
 import YAML from 'yaml';
 import {
   ArtifactError,
@@ -26,8 +27,6 @@ import {
   writeOnnxModelDir,
 } from '../src/index.ts';
 import { fakeOnnxModel } from './helpers/index.ts';
-
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
 describe('loadMlflowConfig', () => {
   it('puts the default registry at the workspace root, whichever package folder a command runs in', async () => {

@@ -2,4 +2,5 @@ export * from './app.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './logger.ts';
+export * from './paths.ts';
 export * from './server.ts';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type CovertypeRow, readCovertypeCsv, toModelColumns } from '@covertype/schema';
+import { type CovertypeRow, readCovertypeCsv, toModelColumns, toModelFeeds } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
 import * as ort from 'onnxruntime-node';
 import {
@@ -102,12 +102,7 @@ async function session(bytes: Uint8Array, threads = 1) {
 }
 
 function feeds(batch: CovertypeRow[]) {
-  const c = toModelColumns(batch);
-  return {
-    numeric: new ort.Tensor('float32', c.numeric, [c.rows, 10]),
-    Wilderness_Area: new ort.Tensor('string', c.wilderness, [c.rows, 1]),
-    Soil_Type: new ort.Tensor('int64', c.soil, [c.rows, 1]),
-  };
+  return toModelFeeds(ort.Tensor, toModelColumns(batch));
 }
 
 async function record(

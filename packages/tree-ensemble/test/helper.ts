@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { CovertypeRow, ModelColumns } from '@covertype/schema';
-import { checkRecord, toModelColumns } from '@covertype/schema';
-import { dataFile } from '@covertype/testkit';
+import { checkRecord, toModelColumns, toModelFeeds } from '@covertype/schema';
+import { readDataRows } from '@covertype/testkit';
 import * as ort from 'onnxruntime-node';
 
 /** The first `limit` valid rows of covertype.csv (read synchronously: the tests need a few thousand). */
 export function loadRows(limit: number): CovertypeRow[] {
-  const lines = readFileSync(dataFile('covertype.csv'), 'utf8').split('\n');
-  const rows: CovertypeRow[] = [];
-  for (let i = 1; i < lines.length && rows.length < limit; i++) {
-    if (!lines[i]) continue;
-    const check = checkRecord(lines[i]!.split(','));
-    if (check.ok) rows.push(check.row);
-  }
-  return rows;
+  return readDataRows(checkRecord, limit);
 }
 
 export async function runOnnx(
@@ -26,12 +18,7 @@ export async function runOnnx(
     executionMode: 'sequential',
   });
   try {
-    const n = columns.rows;
-    const out = await session.run({
-      numeric: new ort.Tensor('float32', columns.numeric, [n, 10]),
-      Wilderness_Area: new ort.Tensor('string', columns.wilderness, [n, 1]),
-      Soil_Type: new ort.Tensor('int64', columns.soil, [n, 1]),
-    });
+    const out = await session.run(toModelFeeds(ort.Tensor, columns));
     return {
       label: out.label!.data as BigInt64Array,
       probabilities: out.probabilities!.data as Float32Array,

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseConfig } from '@covertype/service-kit';
+import { parseConfig, workspaceRoot } from '@covertype/service-kit';
 import { z } from 'zod';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** This checkout; in an image (no workspace file) the working folder. */
+export const repoRoot = workspaceRoot(import.meta.dirname) ?? process.cwd();
 
 /** The shared workshop CSV beside the checkout when present, else what `pnpm data:fetch` writes. */
 export function defaultDataPath(root = repoRoot): string {

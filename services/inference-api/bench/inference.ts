@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CovertypeRow, checkRecord } from '@covertype/schema';
-import { dataFile, freePort } from '@covertype/testkit';
+import { freePort, readDataRows, repoRoot } from '@covertype/testkit';
 import {
   encodeLabels,
   encodeRows,
@@ -31,7 +31,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const CLIENT_CPU = process.env.BENCH_CLIENT_CPU ?? '0';
-const repoRoot = path.resolve(pkg, '../..');
 const OVERLOAD_CONNECTIONS = 512;
 const RSS_SETTLE_MS = 15_000;
 
@@ -87,15 +86,7 @@ const canPin = (() => {
   }
 })();
 
-function loadRows(limit: number, skip = 0): CovertypeRow[] {
-  const lines = readFileSync(dataFile('covertype.csv'), 'utf8').split('\n');
-  const rows: CovertypeRow[] = [];
-  for (let i = 1 + skip; i < lines.length && rows.length < limit; i++) {
-    const check = lines[i] ? checkRecord(lines[i]!.split(',')) : undefined;
-    if (check?.ok) rows.push(check.row);
-  }
-  return rows;
-}
+const loadRows = (limit: number, skip = 0) => readDataRows(checkRecord, limit, { skip });
 const features = (r: CovertypeRow) => {
   const { Cover_Type: _, ...f } = r;
   return f;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createMlflow, loadMlflowConfig, type MlflowBackend } from '@covertype/mlflow';
 import { type CovertypeRow, checkRecord, type ModelInputRow } from '@covertype/schema';
-import { dataFile } from '@covertype/testkit';
+import { readDataRows } from '@covertype/testkit';
 import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
 import pino from 'pino';
 import { type App, buildApp } from '../src/app.ts';
@@ -14,14 +14,7 @@ import { LocalModelSource } from '../src/model/model-source.ts';
 
 /** The first `limit` valid rows of covertype.csv after skipping `skip`. */
 export function loadRows(limit: number, skip = 0): CovertypeRow[] {
-  const lines = readFileSync(dataFile('covertype.csv'), 'utf8').split('\n');
-  const rows: CovertypeRow[] = [];
-  for (let i = 1 + skip; i < lines.length && rows.length < limit; i++) {
-    if (!lines[i]) continue;
-    const check = checkRecord(lines[i]!.split(','));
-    if (check.ok) rows.push(check.row);
-  }
-  return rows;
+  return readDataRows(checkRecord, limit, { skip });
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FEATURE_COLUMNS, NUMERIC_FEATURE_NAMES, toModelColumns } from '@covertype/schema';
+import { FEATURE_COLUMNS, NUMERIC_FEATURE_NAMES, toModelColumns, toModelFeeds } from '@covertype/schema';
 import ort from 'onnxruntime-node';
 import { bodyOf, loadRows, startApp, type TestApp, trainModel } from './helper.ts';
 
@@ -27,12 +27,7 @@ describe('protocols agree with each other and with the ONNX model', () => {
     t = await startApp({ bytes, maxBatch: 256 });
     // The reference: onnxruntime directly on the model file, outside the service.
     const session = await ort.InferenceSession.create(bytes);
-    const c = toModelColumns(testRows);
-    const out = await session.run({
-      numeric: new ort.Tensor('float32', c.numeric, [c.rows, 10]),
-      Wilderness_Area: new ort.Tensor('string', c.wilderness, [c.rows, 1]),
-      Soil_Type: new ort.Tensor('int64', c.soil, [c.rows, 1]),
-    });
+    const out = await session.run(toModelFeeds(ort.Tensor, toModelColumns(testRows)));
     const p = out.probabilities!.data as Float32Array;
     expected = {
       labels: Array.from(out.label!.data as BigInt64Array, Number),
@@ -106,6 +101,39 @@ describe('protocols agree with each other and with the ONNX model', () => {
     });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().predictions.label, expected.labels);
+  });
+
+  it('/invocations text/csv reads quoted fields, CRLF line ends and a BOM as a spreadsheet writes them', async () => {
+    const quote = (v: unknown) => `"${String(v ?? '').replaceAll('"', '""')}"`;
+    const lines = [
+      FEATURE_COLUMNS.map(quote).join(','),
+      ...bodies.map((b) => FEATURE_COLUMNS.map((c) => quote(b[c])).join(',')),
+    ];
+    const csv = (body: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/invocations',
+        payload: body,
+        headers: { 'content-type': 'text/csv' },
+      });
+    const res = await csv(`\uFEFF${lines.join('\r\n')}\r\n`);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().predictions.label, expected.labels);
+
+    // A comma inside quotes stays in its field: the error names that field and the whole value.
+    const area = FEATURE_COLUMNS.indexOf('Wilderness_Area');
+    const bad = bodies[0]!;
+    const row = FEATURE_COLUMNS.map((c, i) => (i === area ? '"Rawah, East"' : quote(bad[c]))).join(',');
+    const rejected = await csv(`${lines[0]}\r\n${row}\r\n`);
+    assert.equal(rejected.statusCode, 400, rejected.body);
+    assert.match(
+      rejected.json().message,
+      /^csv\[0\]\.Wilderness_Area: unknown wilderness area "Rawah, East"/,
+    );
+
+    const unclosed = await csv(`${lines[0]}\r\n"Rawah,1\r\n`);
+    assert.equal(unclosed.statusCode, 400, unclosed.body);
+    assert.match(unclosed.json().message, /^CSV body: .*quote/i);
   });
 
   it('/v2/models/{name}/infer gives the same predictions, flattened, and echoes the id', async () => {

@@ -4,6 +4,7 @@ import {
   MODEL_OUTPUT_NAMES,
   type ModelColumns,
   NUMERIC_FEATURE_NAMES,
+  toModelFeeds,
 } from '@covertype/schema';
 import ort from 'onnxruntime-node';
 import { type OrtRunner, type OrtRunnerKind, openRunner } from './ort-runner.ts';
@@ -128,13 +129,8 @@ export class ModelSession {
   /** Runs the model on rows laid out by toModelColumns. */
   async run(columns: ModelColumns): Promise<Prediction> {
     const n = columns.rows;
-    const feeds = {
-      [MODEL_INPUT_NAMES.numeric]: new ort.Tensor('float32', columns.numeric, [n, WIDTH]),
-      [MODEL_INPUT_NAMES.wilderness]: new ort.Tensor('string', columns.wilderness, [n, 1]),
-      [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', columns.soil, [n, 1]),
-    };
     // Synchronous with the native runner: the prediction happens in this turn of the event loop.
-    const result = await this.session.run(feeds, FETCHES);
+    const result = await this.session.run(toModelFeeds(ort.Tensor, columns), FETCHES);
     const rawLabels = result[MODEL_OUTPUT_NAMES.label]!.data as BigInt64Array;
     const probabilities = result[MODEL_OUTPUT_NAMES.probabilities]!.data as Float32Array;
     const labels = new Int32Array(n);

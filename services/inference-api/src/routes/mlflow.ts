@@ -5,6 +5,7 @@ import {
   NUMERIC_FEATURE_NAMES,
 } from '@covertype/schema';
 import { HttpError, type ZodApp } from '@covertype/service-kit';
+import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { kindOf } from '../input/row.ts';
 import { rowsFromArrays, rowsFromColumns, rowsFromModelTensors, rowsFromRecords } from '../input/tables.ts';
@@ -96,15 +97,21 @@ export function rowsFromMlflowJson(body: unknown, maxBatch: number): ModelInputR
   }
 }
 
-/** A header line with column names, then one row per line (no quoting needed for this data). */
+/** A header line with column names, then one row per line (RFC 4180: quoted fields, CRLF, a BOM). */
 export function rowsFromCsv(text: string, maxBatch: number): ModelInputRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  let records: string[][];
+  try {
+    // Rows of the wrong width reach rowsFromArrays, whose message names the row and the columns.
+    records = parse(text, { bom: true, trim: true, relax_column_count: true, skip_empty_lines: true });
+  } catch (err) {
+    throw new HttpError(400, `CSV body: ${(err as Error).message}`, 'csv');
+  }
+  const lines = records.filter((r) => !(r.length === 1 && r[0] === ''));
   if (lines.length < 2)
     throw new HttpError(400, 'CSV body: expected a header line and at least one row', 'csv');
-  const columns = lines[0]!.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const columns = lines[0]!;
   const data = lines.slice(1).map((line) =>
-    line.split(',').map((raw, i) => {
-      const v = raw.trim().replace(/^"|"$/g, '');
+    line.map((v, i) => {
       const name = columns[i]!;
       if (v === '') return undefined;
       return NUMERIC.has(name) || name === 'Soil_Type' ? (Number.isNaN(Number(v)) ? v : Number(v)) : v;
