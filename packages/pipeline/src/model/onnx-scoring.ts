@@ -1,9 +1,9 @@
 import {
   type CovertypeRow,
   MODEL_CLASS_LABELS,
-  MODEL_INPUT_NAMES,
   MODEL_OUTPUT_NAMES,
   toModelColumns,
+  toModelFeeds,
 } from '@covertype/schema';
 import { type ClassificationMetrics, classificationMetrics } from '@covertype/tree-ensemble';
 import * as ort from 'onnxruntime-node';
@@ -15,15 +15,7 @@ export class BrokenModelError extends Error {
 
 /** The model's input tensors for rows, by the covertype I/O contract (what the inference API feeds too). */
 export function modelFeeds(rows: readonly CovertypeRow[]): Record<string, ort.Tensor> {
-  const cols = toModelColumns(rows);
-  return {
-    [MODEL_INPUT_NAMES.numeric]: new ort.Tensor('float32', cols.numeric, [
-      cols.rows,
-      cols.numeric.length / cols.rows,
-    ]),
-    [MODEL_INPUT_NAMES.wilderness]: new ort.Tensor('string', cols.wilderness, [cols.rows, 1]),
-    [MODEL_INPUT_NAMES.soil]: new ort.Tensor('int64', cols.soil, [cols.rows, 1]),
-  };
+  return toModelFeeds(ort.Tensor, toModelColumns(rows));
 }
 
 /**
