@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '@covertype/testkit';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
 const YAML = createRequire(path.join(repoRoot, 'packages/mlflow-client/package.json'))('yaml') as {
   parse: (text: string, options?: { merge: boolean }) => unknown;

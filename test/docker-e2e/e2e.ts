@@ -14,18 +14,17 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { dataFile, repoRoot } from '@covertype/testkit';
 import { parseStats } from '../../loadtest/sweep/docker-stats.ts';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
 const started = Date.now();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = path.join(here, 'results', stamp);
 const project = `covertype-e2e-${randomBytes(3).toString('hex')}`;
 const PREFIX = 'covertype-e2e/';
 const timeoutMs = Number(process.env.E2E_TIMEOUT_S ?? 1800) * 1000;
-const dataDir = process.env.COVERTYPE_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
 const DATA_ROWS = Number(process.env.E2E_DATA_ROWS ?? 20_000);
 
 const checks: { name: string; ok: boolean; detail: string }[] = [];
@@ -76,7 +75,7 @@ const secondsSince = (t: number) => Math.round((Date.now() - t) / 100) / 10;
 /** The first DATA_ROWS rows of the covertype CSV in a host folder: the documented DATA_DIR setup. */
 async function writeSmallData(target: string): Promise<string> {
   mkdirSync(target, { recursive: true });
-  const source = path.join(dataDir, 'covertype.csv');
+  const source = dataFile('covertype.csv');
   const lines: string[] = [];
   const rl = createInterface({ input: createReadStream(source) });
   for await (const line of rl) {
@@ -229,7 +228,7 @@ async function main(): Promise<void> {
   figures.engineVersion = (await docker('version', '--format', '{{.Server.Version}}')).stdout.trim();
 
   // Settings: the user's .env.example with this run's ports, stand-ins, small data and a quick search.
-  const header = (readFileSync(path.join(dataDir, 'covertype.csv'), 'utf8').split('\n', 1)[0] ?? '').trim();
+  const header = (readFileSync(dataFile('covertype.csv'), 'utf8').split('\n', 1)[0] ?? '').trim();
   const firstRow = await writeSmallData(path.join(resultsDir, 'data'));
   const row = rowFromCsv(header, firstRow);
   const ports = {
