@@ -18,6 +18,15 @@ export function modelFeeds(rows: readonly CovertypeRow[]): Record<string, ort.Te
   return toModelFeeds(ort.Tensor, toModelColumns(rows));
 }
 
+/** One onnxruntime session on the model's bytes, with one intra-op thread as the inference API runs it. */
+export async function openModelSession(onnx: Uint8Array): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
+  } catch (err) {
+    throw new BrokenModelError(`onnxruntime cannot load the model: ${(err as Error).message}`);
+  }
+}
+
 /**
  * Scores an ONNX model exactly as the inference API will run it (onnxruntime, the model I/O contract
  * of @covertype/schema) on labelled rows. Used by the promotion gate for both the candidate and the
@@ -27,12 +36,7 @@ export async function scoreOnnx(
   onnx: Uint8Array,
   rows: readonly CovertypeRow[],
 ): Promise<ClassificationMetrics> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
-  } catch (err) {
-    throw new BrokenModelError(`onnxruntime cannot load the model: ${(err as Error).message}`);
-  }
+  const session = await openModelSession(onnx);
   try {
     const predicted: bigint[] = [];
     const chunk = 4096;

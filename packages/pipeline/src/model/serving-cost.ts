@@ -1,8 +1,8 @@
 import { onnxMetadata } from '@covertype/mlflow';
 import { type CovertypeRow, SERVING_BATCH_ROWS, type ServingCost } from '@covertype/schema';
 import { decodeModel } from '@covertype/tree-ensemble';
-import * as ort from 'onnxruntime-node';
-import { BrokenModelError, modelFeeds } from './onnx-scoring.ts';
+import type * as ort from 'onnxruntime-node';
+import { modelFeeds, openModelSession } from './onnx-scoring.ts';
 
 /** Fixed run counts, so the cost of measuring does not depend on how fast the machine is. */
 export const COST_RUNS = { warmup: 20, single: 200, batch: 20 } as const;
@@ -46,12 +46,7 @@ export async function measureServingCost(
   rows: readonly CovertypeRow[],
 ): Promise<ServingCost> {
   if (rows.length === 0) throw new RangeError('measuring the serving cost needs at least one row');
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
-  } catch (err) {
-    throw new BrokenModelError(`onnxruntime cannot load the model: ${(err as Error).message}`);
-  }
+  const session = await openModelSession(onnx);
   try {
     const singles = Array.from({ length: Math.min(rows.length, COST_RUNS.single) }, (_, i) =>
       modelFeeds([rows[i]!]),
