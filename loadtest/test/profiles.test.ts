@@ -114,6 +114,8 @@ test('several journeys split the rate and the VUs by their share, one k6 scenari
   const batch = o.scenarios['load_batch'];
   assert.ok(batch?.executor === 'constant-arrival-rate');
   assert.deepEqual([batch.exec, batch.rate, batch.timeUnit, batch.preAllocatedVUs], ['b', 25, '1s', 5]);
+  assert.deepEqual(o.thresholds['http_req_duration{journey:batch}'], ['p(95)<100']);
+  assert.equal(buildOptions({ PROFILE: 'load' }).thresholds['http_req_duration{journey:default}'], undefined);
   const spike = buildOptions({ PROFILE: 'spike', RATE: '10', MAX_RATE: '100' }, [
     { exec: 'b', journey: 'batch', share: 0.5 },
   ]).scenarios['spike'];

@@ -5,6 +5,13 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 
 let worker;
 
+/** k6's request timeout: a duration string ('5s', '500ms', '1m') or milliseconds. */
+function durationMs(value) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(value));
+  if (!m) throw new Error(`k6/http stand-in: unsupported timeout ${value}`);
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? 'ms'] ?? 1);
+}
+
 function fetchSync(method, url, body, params) {
   if (!worker) {
     worker = new Worker(new URL('./fetch-worker.mjs', import.meta.url));
@@ -12,7 +19,7 @@ function fetchSync(method, url, body, params) {
   }
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const timeoutMs = params?.timeout ? Number.parseFloat(params.timeout) * 1000 : 60_000;
+  const timeoutMs = params?.timeout ? durationMs(params.timeout) : 60_000;
   worker.postMessage({ method, url, body, headers: params?.headers ?? {}, timeoutMs, flag, port: port2 }, [
     port2,
   ]);
