@@ -104,12 +104,71 @@ export function buildBatch(rows: ArrayLike<PredictRow>, iteration: number, size:
   return { rows: batch };
 }
 
+/** The columns every protocol body below sends, in the model's order. */
+export const REQUEST_COLUMNS = [...NUMERIC_COLUMNS, 'Wilderness_Area', 'Soil_Type'] as const;
+
+/** MLflow's dataframe_split body for POST /invocations (what pandas' to_json(orient="split") gives). */
+export function dataframeSplit(rows: PredictRow[]): {
+  dataframe_split: { columns: string[]; data: Array<Array<number | string | null>> };
+} {
+  return {
+    dataframe_split: {
+      columns: [...REQUEST_COLUMNS],
+      data: rows.map((r) => REQUEST_COLUMNS.map((c) => r[c] ?? null)),
+    },
+  };
+}
+
+const csvField = (v: number | string | undefined) =>
+  v === undefined
+    ? ''
+    : typeof v === 'string' && /[",\r\n]/.test(v)
+      ? `"${v.replace(/"/g, '""')}"`
+      : String(v);
+
+/** A text/csv body for POST /invocations: a header line, then one line per row. */
+export function csvBody(rows: PredictRow[]): string {
+  const lines = [REQUEST_COLUMNS.join(',')];
+  for (const r of rows) lines.push(REQUEST_COLUMNS.map((c) => csvField(r[c])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+export interface V2Tensor {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: Array<number | string>;
+}
+
 /**
- * Chooses the endpoint for iteration i so that, over any window of 1/share iterations, the share of batch
- * calls is exact (no randomness: two runs with the same settings send the same requests).
+ * A KServe V2 (Open Inference Protocol) request: the numeric features as one FP32 [N,10] tensor, and
+ * the categorical ones as [N,1] tensors when every row has them (the model fills in a missing input).
  */
-export function isBatchIteration(iteration: number, batchShare: number): boolean {
-  if (batchShare <= 0) return false;
-  if (batchShare >= 1) return true;
-  return Math.floor((iteration + 1) * batchShare) > Math.floor(iteration * batchShare);
+export function v2InferRequest(rows: PredictRow[], id?: string): { id?: string; inputs: V2Tensor[] } {
+  const n = rows.length;
+  const inputs: V2Tensor[] = [
+    {
+      name: 'numeric',
+      shape: [n, NUMERIC_COLUMNS.length],
+      datatype: 'FP32',
+      data: rows.flatMap((r) => NUMERIC_COLUMNS.map((c) => r[c])),
+    },
+  ];
+  if (rows.every((r) => r.Wilderness_Area !== undefined)) {
+    inputs.push({
+      name: 'Wilderness_Area',
+      shape: [n, 1],
+      datatype: 'BYTES',
+      data: rows.map((r) => r.Wilderness_Area ?? ''),
+    });
+  }
+  if (rows.every((r) => r.Soil_Type !== undefined)) {
+    inputs.push({
+      name: 'Soil_Type',
+      shape: [n, 1],
+      datatype: 'INT64',
+      data: rows.map((r) => r.Soil_Type ?? 0),
+    });
+  }
+  return id === undefined ? { inputs } : { id, inputs };
 }

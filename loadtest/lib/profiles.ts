@@ -1,10 +1,11 @@
-// Load profiles as k6 options, built from the script's environment (-e NAME=value). Pure: k6 passes
-// __ENV in, tests pass a plain object, so the shapes are checked without running k6.
+// Load profiles → k6 options: the row of PROFILE_TABLE (lib/profile-table.ts) that `-e PROFILE=` names,
+// with the script's settings, becomes options.scenarios and thresholds. The journeys (scenarios/)
+// never change with the profile, and a profile never knows the journey.
+import { type Env, readChoice, readDuration, readNumber } from './env.ts';
+import { PROFILE_TABLE, PROFILES, type Profile, type ProfileRow } from './profile-table.ts';
 
-export const PROFILES = ['smoke', 'load', 'stress', 'spike', 'soak'] as const;
-export type Profile = (typeof PROFILES)[number];
-
-export type Env = Record<string, string | undefined>;
+export type { Env } from './env.ts';
+export { PROFILE_TABLE, PROFILES, type Profile } from './profile-table.ts';
 
 export interface Stage {
   duration: string;
@@ -30,6 +31,7 @@ interface OpenModel extends ScenarioBase {
 }
 export type ScenarioOptions =
   | (ScenarioBase & { executor: 'per-vu-iterations'; vus: number; iterations: number; maxDuration: string })
+  | (ScenarioBase & { executor: 'constant-vus'; vus: number; duration: string })
   | (OpenModel & { executor: 'constant-arrival-rate'; rate: number; duration: string })
   | (OpenModel & { executor: 'ramping-arrival-rate'; startRate: number; stages: Stage[] });
 
@@ -45,7 +47,7 @@ export interface LoadOptions {
 
 export interface ProfileSettings {
   profile: Profile;
-  /** Requests (iterations) per second for load and soak; the base rate for spike. */
+  /** Journeys per second for load and soak; the base rate for spike. */
   rate: number;
   duration: string;
   /** stress: the rate the staircase climbs to; spike: the peak. */
@@ -53,34 +55,15 @@ export interface ProfileSettings {
   startRate: number;
   steps: number;
   stepDuration: string;
+  /** smoke: iterations of the one VU. */
+  iterations: number;
+  /** closed: the number of clients. */
+  vus: number;
   preAllocatedVUs: number;
   maxVUs: number;
   p95Ms: number;
   p99Ms: number;
   maxErrorRate: number;
-}
-
-export class ProfileError extends Error {
-  override name = 'ProfileError';
-}
-
-function num(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) {
-    throw new ProfileError(`${name}=${JSON.stringify(raw)}: expected a number ≥ ${min}`);
-  }
-  return value;
-}
-
-function duration(env: Env, name: string, fallback: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw)) {
-    throw new ProfileError(`${name}=${JSON.stringify(raw)}: expected a k6 duration such as 30s, 2m or 1h30m`);
-  }
-  return raw;
 }
 
 /** Parses a k6 duration string ("1m30s", "250ms") to seconds. */
@@ -95,40 +78,30 @@ export function durationSeconds(value: string): number {
   return total;
 }
 
-const DEFAULT_DURATION: Record<Profile, string> = {
-  smoke: '30s',
-  load: '2m',
-  stress: '30s',
-  spike: '1m',
-  soak: '1h',
-};
-
 /** Reads the profile and its numbers from the environment, with defaults sized for one replica. */
 export function readProfileSettings(env: Env): ProfileSettings {
-  const profile = (env['PROFILE'] ?? 'smoke') as Profile;
-  if (!PROFILES.includes(profile)) {
-    throw new ProfileError(
-      `PROFILE=${JSON.stringify(env['PROFILE'])}: expected one of ${PROFILES.join(', ')}`,
-    );
-  }
-  const rate = num(env, 'RATE', profile === 'soak' ? 100 : 200, 0.001);
-  const maxRate = num(env, 'MAX_RATE', profile === 'spike' ? rate * 5 : 4000, 0.001);
+  const profile = readChoice(env, 'PROFILE', PROFILES, 'smoke');
+  const row: ProfileRow = PROFILE_TABLE[profile];
+  const rate = readNumber(env, 'RATE', row.defaults.RATE ?? 200, 0.001);
+  const maxRate = readNumber(env, 'MAX_RATE', profile === 'spike' ? rate * 5 : 4000, 0.001);
   // Enough VUs to hold the rate at ~50 ms per iteration, and headroom for a saturated server.
   const peak = Math.max(rate, maxRate);
-  const preAllocatedVUs = num(env, 'PRE_ALLOCATED_VUS', Math.max(10, Math.ceil(peak * 0.05)), 1);
+  const preAllocatedVUs = readNumber(env, 'PRE_ALLOCATED_VUS', Math.max(10, Math.ceil(peak * 0.05)), 1);
   return {
     profile,
     rate,
-    duration: duration(env, 'DURATION', DEFAULT_DURATION[profile]),
+    duration: readDuration(env, 'DURATION', row.defaults.DURATION),
     maxRate,
-    startRate: num(env, 'START_RATE', Math.max(1, Math.round(maxRate / 20))),
-    steps: Math.round(num(env, 'STEPS', 10, 1)),
-    stepDuration: duration(env, 'STEP_DURATION', '30s'),
+    startRate: readNumber(env, 'START_RATE', Math.max(1, Math.round(maxRate / 20))),
+    steps: Math.round(readNumber(env, 'STEPS', 10, 1)),
+    stepDuration: readDuration(env, 'STEP_DURATION', '30s'),
+    iterations: Math.round(readNumber(env, 'ITERATIONS', 20, 1)),
+    vus: Math.round(readNumber(env, 'VUS', row.defaults.VUS ?? 10, 1)),
     preAllocatedVUs,
-    maxVUs: num(env, 'MAX_VUS', Math.max(preAllocatedVUs, Math.ceil(peak * 0.5)), 1),
-    p95Ms: num(env, 'P95_MS', 100, 0.001),
-    p99Ms: num(env, 'P99_MS', 250, 0.001),
-    maxErrorRate: num(env, 'MAX_ERROR_RATE', 0.01),
+    maxVUs: readNumber(env, 'MAX_VUS', Math.max(preAllocatedVUs, Math.ceil(peak * 0.5)), 1),
+    p95Ms: readNumber(env, 'P95_MS', 100, 0.001),
+    p99Ms: readNumber(env, 'P99_MS', 250, 0.001),
+    maxErrorRate: readNumber(env, 'MAX_ERROR_RATE', 0.01, 0, 1),
   };
 }
 
@@ -155,50 +128,89 @@ export function rateAt(startRate: number, stages: Stage[], seconds: number): num
   return from;
 }
 
-function scenarioFor(s: ProfileSettings, exec: string): ScenarioOptions {
-  const open = { preAllocatedVUs: s.preAllocatedVUs, maxVUs: s.maxVUs, timeUnit: '1s', exec };
-  switch (s.profile) {
-    case 'smoke':
-      return { executor: 'per-vu-iterations', exec, vus: 1, iterations: 20, maxDuration: s.duration };
-    case 'load':
-    case 'soak':
-      return { executor: 'constant-arrival-rate', rate: s.rate, duration: s.duration, ...open };
-    case 'stress':
-      return { executor: 'ramping-arrival-rate', startRate: s.startRate, stages: stressStages(s), ...open };
-    case 'spike':
+/** One journey of the test and its share of the traffic (rate, VUs) when several run together. */
+export interface JourneyShare {
+  /** The exported function k6 runs for it. */
+  exec: string;
+  /** Tag value and scenario-name suffix. */
+  journey: string;
+  share: number;
+}
+
+/** k6 wants whole iterations per timeUnit: a fractional rate per second becomes a rate per minute. */
+function perTimeUnit(rate: number): { rate: number; timeUnit: string } {
+  return Number.isInteger(rate)
+    ? { rate, timeUnit: '1s' }
+    : { rate: Math.max(1, Math.round(rate * 60)), timeUnit: '1m' };
+}
+
+function scenarioFor(s: ProfileSettings, j: JourneyShare): ScenarioOptions {
+  const row: ProfileRow = PROFILE_TABLE[s.profile];
+  const scale = (n: number) => Math.max(1, Math.ceil(n * j.share));
+  const base = { exec: j.exec, tags: { profile: s.profile, journey: j.journey } };
+  const open = { ...base, preAllocatedVUs: scale(s.preAllocatedVUs), maxVUs: scale(s.maxVUs) };
+  switch (row.executor) {
+    case 'per-vu-iterations':
+      return { ...base, executor: row.executor, vus: 1, iterations: s.iterations, maxDuration: s.duration };
+    case 'constant-vus':
+      return { ...base, executor: row.executor, vus: scale(s.vus), duration: s.duration };
+    case 'constant-arrival-rate':
+      return { ...open, executor: row.executor, ...perTimeUnit(s.rate * j.share), duration: s.duration };
+    case 'ramping-arrival-rate': {
+      const value = { RATE: s.rate, MAX_RATE: s.maxRate };
+      const stages =
+        row.stages === 'staircase' || row.stages === undefined
+          ? stressStages(s)
+          : row.stages.map((st) => ({
+              duration: st.duration === 'DURATION' ? s.duration : st.duration,
+              target: value[st.target],
+            }));
+      const start = row.stages === 'staircase' ? s.startRate : s.rate;
+      const share = (n: number) => Math.round(n * j.share);
       return {
-        executor: 'ramping-arrival-rate',
-        startRate: s.rate,
-        stages: [
-          { duration: '30s', target: s.rate },
-          { duration: '10s', target: s.maxRate },
-          { duration: s.duration, target: s.maxRate },
-          { duration: '10s', target: s.rate },
-          { duration: '30s', target: s.rate },
-        ],
         ...open,
+        executor: row.executor,
+        timeUnit: '1s',
+        startRate: share(start),
+        stages: stages.map((st) => ({ ...st, target: share(st.target) })),
       };
+    }
   }
 }
 
 /**
- * The k6 options for a profile. Thresholds: p95/p99 of the journey's requests, the error rate, the checks
- * and dropped iterations (an open model drops arrivals when no VU is free: that is saturation). The stress
- * profile aborts as soon as they fail, since the point is to find the knee, not to dwell past it.
+ * The k6 options for the profile in PROFILE, one k6 scenario per journey (named after the profile when
+ * there is one journey). Thresholds: p95/p99 of the answered requests, the error rate, the checks and
+ * dropped iterations (an open model drops arrivals when no VU is free: that is saturation). Profiles
+ * with abortOnFail stop the run as soon as one fails, after a 10 s grace for the warm-up.
  */
-export function buildOptions(env: Env, exec = 'default'): LoadOptions {
+export function buildOptions(
+  env: Env,
+  journeys: JourneyShare[] = [{ exec: 'default', journey: 'default', share: 1 }],
+): LoadOptions {
   const s = readProfileSettings(env);
-  const abort = s.profile === 'stress' || s.profile === 'spike';
+  const row: ProfileRow = PROFILE_TABLE[s.profile];
   const t = (threshold: string): Threshold =>
-    abort ? { threshold, abortOnFail: true, delayAbortEval: '10s' } : threshold;
+    row.abortOnFail ? { threshold, abortOnFail: true, delayAbortEval: '10s' } : threshold;
+  const active = journeys.filter((j) => j.share > 0);
+  const scenarios: Record<string, ScenarioOptions> = {};
+  for (const j of active) {
+    scenarios[active.length === 1 ? s.profile : `${s.profile}_${j.journey}`] = scenarioFor(s, j);
+  }
+  const thresholds: Record<string, Threshold[]> = {
+    http_req_failed: [t(`rate<${s.maxErrorRate}`)],
+    'http_req_duration{expected_response:true}': [t(`p(95)<${s.p95Ms}`), t(`p(99)<${s.p99Ms}`)],
+    checks: [`rate>${1 - Math.max(s.maxErrorRate, 0.001)}`],
+    dropped_iterations: [t(`count<${Math.max(10, Math.ceil(s.maxRate))}`)],
+  };
+  // With several journeys, each also meets the p95 on its own (k6 puts a tagged sub-metric in the
+  // summary only when a threshold names it, so this is also what shows each journey's latency).
+  if (active.length > 1) {
+    for (const j of active) thresholds[`http_req_duration{journey:${j.journey}}`] = [`p(95)<${s.p95Ms}`];
+  }
   return {
-    scenarios: { [s.profile]: { ...scenarioFor(s, exec), tags: { profile: s.profile } } },
-    thresholds: {
-      http_req_failed: [t(`rate<${s.maxErrorRate}`)],
-      'http_req_duration{expected_response:true}': [t(`p(95)<${s.p95Ms}`), t(`p(99)<${s.p99Ms}`)],
-      checks: [`rate>${1 - Math.max(s.maxErrorRate, 0.001)}`],
-      dropped_iterations: [t(`count<${Math.max(10, Math.ceil(s.maxRate))}`)],
-    },
+    scenarios,
+    thresholds,
     summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
     // Every new connection goes to the next replica's address; the cache is short so replicas added by
     // `--scale` while a long test runs are picked up by the connections opened afterwards.

@@ -1,61 +1,45 @@
-// What every scenario shares: the request functions with their checks and custom metrics, the
+// What every journey shares: where the API is, the custom metrics every answer is recorded in, the
 // readiness probe for setup(), and handleSummary.
 import { check, fail, sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { batchChecks, predictChecks } from '../lib/checks.ts';
-import { buildBatch, isBatchIteration, pickRow } from '../lib/payloads.ts';
+import type { ResponseLike } from '../lib/checks.ts';
 import { type K6SummaryData, textSummary } from '../lib/summary.ts';
 import { rows } from './data.ts';
 
 export const BASE_URL = (__ENV['BASE_URL'] || 'http://localhost:8989').replace(/\/$/, '');
-const BATCH_SIZE = Number(__ENV['BATCH_SIZE'] || 32);
 const RESULTS_DIR = (__ENV['RESULTS_DIR'] || 'results').replace(/\/$/, '');
 const READY_TIMEOUT_S = Number(__ENV['READY_TIMEOUT_S'] || 60);
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+export const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
-const predictMs = new Trend('covertype_predict_ms', true);
-const batchMs = new Trend('covertype_batch_ms', true);
 const rowsPredicted = new Counter('covertype_rows_predicted');
 const badAnswers = new Rate('covertype_bad_answers');
 const shed = new Counter('covertype_shed_503');
+// Latency divided by the rows in the call: what a batch buys over single rows, per endpoint tag.
+const msPerRow = new Trend('covertype_ms_per_row', true);
 
-/** One single-row POST /predict with the row for this iteration. */
-export function predictOne(iteration: number): void {
-  const res = http.post(`${BASE_URL}/predict`, JSON.stringify(pickRow(rows, iteration)), {
-    headers: JSON_HEADERS,
-    tags: { name: 'POST /predict', endpoint: 'predict' },
-  });
-  const ok = check(res, predictChecks);
-  badAnswers.add(!ok);
-  if (res.status === 503) shed.add(1);
-  predictMs.add(res.timings.duration);
-  if (ok) rowsPredicted.add(1);
+/** This iteration's number across the whole scenario: the row (or first row) it sends. */
+export function iteration(): number {
+  return exec.scenario.iterationInTest;
 }
 
-/** One POST /predict/batch with BATCH_SIZE consecutive rows. */
-export function predictBatch(iteration: number): void {
-  const res = http.post(
-    `${BASE_URL}/predict/batch`,
-    JSON.stringify(buildBatch(rows, iteration, BATCH_SIZE)),
-    {
-      headers: JSON_HEADERS,
-      tags: { name: 'POST /predict/batch', endpoint: 'batch' },
-    },
-  );
-  const ok = check(res, batchChecks(BATCH_SIZE));
-  badAnswers.add(!ok);
-  if (res.status === 503) shed.add(1);
-  batchMs.add(res.timings.duration);
-  if (ok) rowsPredicted.add(BATCH_SIZE);
-}
-
-/** Single-row and batch calls mixed deterministically: BATCH_SHARE of the iterations are batches. */
-export function mixed(batchShare: number): void {
-  const i = exec.scenario.iterationInTest;
-  if (isBatchIteration(i, batchShare)) predictBatch(i);
-  else predictOne(i);
+/**
+ * Checks one answer and records it in the custom metrics; true when every check passed. `rowCount` is
+ * the rows the call scored (0 for a call that scores none, such as GET /models).
+ */
+export function record(
+  res: ResponseLike & { timings: { duration: number } },
+  checks: Record<string, (r: ResponseLike) => boolean>,
+  rowCount: number,
+  endpoint: string,
+): boolean {
+  const ok = check(res, checks, { endpoint });
+  badAnswers.add(!ok, { endpoint });
+  if (res.status === 503) shed.add(1, { endpoint });
+  if (rowCount > 0) msPerRow.add(res.timings.duration / rowCount, { endpoint });
+  if (ok && rowCount > 0) rowsPredicted.add(rowCount, { endpoint });
+  return ok;
 }
 
 /** setup(): wait until GET /readyz answers 200 (the model is loaded), or stop the test with the reason. */
@@ -72,8 +56,9 @@ export function waitUntilReady(): { baseUrl: string; rows: number } {
 }
 
 /** handleSummary(): the raw summary as JSON and a text summary, in RESULTS_DIR and on stdout. */
-export function writeSummary(name: string, data: K6SummaryData): Record<string, string> {
-  const text = textSummary(data, `${name} (${__ENV['PROFILE'] || 'smoke'}) against ${BASE_URL}`);
-  const base = `${RESULTS_DIR}/${name}-${__ENV['PROFILE'] || 'smoke'}`;
+export function writeSummary(journey: string, data: K6SummaryData): Record<string, string> {
+  const profile = __ENV['PROFILE'] || 'smoke';
+  const text = textSummary(data, `${journey} (${profile}) against ${BASE_URL}`);
+  const base = `${RESULTS_DIR}/${journey}-${profile}`;
   return { [`${base}.json`]: JSON.stringify(data, null, 2), [`${base}.txt`]: text, stdout: text };
 }

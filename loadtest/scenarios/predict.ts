@@ -1,20 +1,19 @@
-// Journey: a client scoring one row at a time (the workshop's Locust user), optionally mixed with
-// batch calls (BATCH_SHARE, default 0). k6 run -e PROFILE=stress -e BASE_URL=... scenarios/predict.ts
+// Journey: an interactive application scoring one row per request on POST /predict (the workshop's
+// Locust user). k6 run -e PROFILE=load -e RATE=800 -e BASE_URL=http://localhost:8989 scenarios/predict.ts
 import type { Options } from 'k6/options';
 import { buildOptions } from '../lib/profiles.ts';
 import type { K6SummaryData } from '../lib/summary.ts';
-import { mixed, waitUntilReady, writeSummary } from '../runtime/journey.ts';
+import { predictOne } from '../runtime/clients.ts';
+import { iteration, waitUntilReady, writeSummary } from '../runtime/journey.ts';
 
-const BATCH_SHARE = Number(__ENV['BATCH_SHARE'] || 0);
-
-export const options: Options = buildOptions(__ENV);
+export const options: Options = buildOptions(__ENV, [{ exec: 'default', journey: 'predict', share: 1 }]);
 
 export function setup() {
   return waitUntilReady();
 }
 
 export default function (): void {
-  mixed(BATCH_SHARE);
+  predictOne(iteration());
 }
 
 export function handleSummary(data: K6SummaryData) {

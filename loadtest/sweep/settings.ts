@@ -1,5 +1,6 @@
 // The sweep's settings: environment variables, each also a command-line flag (--step-seconds 5 =
 // SWEEP_STEP_SECONDS=5). Parsed once with zod.
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, workspaceRoot } from '@covertype/service-kit';
@@ -7,6 +8,14 @@ import { z } from 'zod';
 import { DEFAULT_MATRIX, parseMatrix } from './matrix.ts';
 
 export const repoRoot = workspaceRoot(import.meta.dirname) ?? process.cwd();
+
+/** The journeys Docker mode can run: the scripts in loadtest/scenarios. */
+export function k6Journeys(): string[] {
+  return readdirSync(path.join(import.meta.dirname, '../scenarios'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
 
 const bool = (fallback: boolean) =>
   z
@@ -46,8 +55,18 @@ export const SettingsSchema = z.object({
   /** Process mode: cgroup v1 CPU and memory limits — auto (when writable), cgroups (required), off. */
   SWEEP_LIMITS: z.enum(['auto', 'cgroups', 'off']).default('auto'),
   SWEEP_SERVER_ENTRY: z.string().default(path.join(repoRoot, 'services/inference-api/src/server.ts')),
-  /** Docker mode: the k6 scenario file under loadtest/scenarios. */
-  SWEEP_SCENARIO: z.string().default('predict'),
+  /** Docker mode: the k6 journey, a file under loadtest/scenarios (run with PROFILE=load). */
+  SWEEP_SCENARIO: z
+    .string()
+    .default('predict')
+    .transform((name, ctx) => {
+      const journeys = k6Journeys();
+      if (!journeys.includes(name)) {
+        ctx.addIssue({ code: 'custom', message: `expected a k6 journey: ${journeys.join(', ')}` });
+        return z.NEVER;
+      }
+      return name;
+    }),
   SWEEP_COMPOSE_FILES: z.string().default('docker-compose.yaml,docker-compose.loadtest.yaml'),
   COVERTYPE_DATA_DIR: z.string().default(path.resolve(repoRoot, '../shared/data')),
 });

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchChecks, isPrediction, predictChecks } from '../lib/checks.ts';
+import {
+  batchChecks,
+  invocationsChecks,
+  isPrediction,
+  pinnedPredictChecks,
+  predictChecks,
+  servedModel,
+  v2Checks,
+} from '../lib/checks.ts';
 
 const prediction = {
   model: 'covertype',
@@ -29,4 +37,51 @@ test('a batch answer must hold one valid prediction per row sent', () => {
   );
   assert.equal(all(checks, { status: 200, body: JSON.stringify([prediction, prediction]) }), true);
   assert.equal(all(checks, { status: 200, body: JSON.stringify({ predictions: [prediction] }) }), false);
+});
+
+const probs = prediction.probabilities;
+
+test('an /invocations answer needs one label 1..7 and one distribution per row', () => {
+  const checks = invocationsChecks(2);
+  const body = (label: number[], probabilities: number[][]) =>
+    JSON.stringify({ predictions: { label, probabilities } });
+  assert.equal(all(checks, { status: 200, body: body([2, 5], [probs, probs]) }), true);
+  assert.equal(all(checks, { status: 200, body: body([2], [probs]) }), false);
+  assert.equal(all(checks, { status: 200, body: body([2, 9], [probs, probs]) }), false);
+  assert.equal(all(checks, { status: 400, body: '{"error_code":"BAD_REQUEST"}' }), false);
+});
+
+test('a V2 answer needs label [N] and probabilities [N,7] outputs', () => {
+  const answer = (label: number[], data: number[]) =>
+    JSON.stringify({
+      outputs: [
+        { name: 'label', shape: [label.length], datatype: 'INT64', data: label },
+        { name: 'probabilities', shape: [label.length, 7], datatype: 'FP32', data },
+      ],
+    });
+  assert.equal(all(v2Checks(2), { status: 200, body: answer([2, 3], [...probs, ...probs]) }), true);
+  assert.equal(
+    all(v2Checks(2), { status: 200, body: answer([2, 3], [...probs, ...probs.slice(1), 0.5]) }),
+    false,
+  );
+  assert.equal(all(v2Checks(2), { status: 200, body: answer([2], probs) }), false);
+});
+
+test('the served model comes from /models, and a pinned answer must come from that version', () => {
+  const models = {
+    loaded: [
+      { name: 'old', version: '2', default: false, source: 'registry' },
+      { name: 'covertype', version: '3', default: true, source: 'registry' },
+    ],
+  };
+  const served = servedModel(models);
+  assert.deepEqual(served, { name: 'covertype', version: '3', ref: 'covertype/3' });
+  assert.equal(
+    servedModel({ loaded: [{ name: 'gb', version: '17', default: true, source: 'folder' }] })?.ref,
+    'gb',
+  );
+  assert.equal(servedModel({ loaded: [] }), undefined);
+  const checks = pinnedPredictChecks(served!);
+  assert.equal(all(checks, { status: 200, body: JSON.stringify(prediction) }), true);
+  assert.equal(all(checks, { status: 200, body: JSON.stringify({ ...prediction, version: '4' }) }), false);
 });

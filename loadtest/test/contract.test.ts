@@ -2,43 +2,21 @@
 // drifts, the load tests would measure the 400 path or fail every check; this catches it here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { dataFile, freePort, type RunningProcess, startTs, waitForHttp } from '@covertype/testkit';
+import { dataFile } from '@covertype/testkit';
 import { batchChecks, predictChecks, type ResponseLike } from '../lib/checks.ts';
 import { buildBatch, parseServingCsv, pickRow } from '../lib/payloads.ts';
-import { prepareModel } from '../sweep/model.ts';
+import { type InferenceApi, startInferenceApi } from './helper.ts';
 
-const server = fileURLToPath(new URL('../../services/inference-api/src/server.ts', import.meta.url));
-let dir: string;
-let api: RunningProcess;
+let api: InferenceApi;
 let base: string;
 
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'loadtest-contract-'));
-  const model = await prepareModel(path.join(dir, 'models'), dataFile('covertype.csv'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  api = startTs(server, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    MODEL_URI: model,
-    MODEL_POLL_SECONDS: '0',
-    MODEL_CACHE_DIR: path.join(dir, 'cache'),
-    LOG_LEVEL: 'warn',
-  });
-  await waitForHttp(`${base}/readyz`, { timeoutMs: 30_000 }).catch((err) => {
-    throw new Error(`${err}\n${api.output()}`);
-  });
+  api = await startInferenceApi();
+  base = api.base;
 });
 
-after(async () => {
-  await api?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => api?.stop());
 
 const rows = parseServingCsv(readFileSync(dataFile('covertype_serving.csv'), 'utf8'), 100);
 

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { dataFile } from '@covertype/testkit';
-import { buildBatch, isBatchIteration, parseServingCsv, pickRow, splitCsvLine } from '../lib/payloads.ts';
+import {
+  buildBatch,
+  csvBody,
+  dataframeSplit,
+  parseServingCsv,
+  pickRow,
+  splitCsvLine,
+  v2InferRequest,
+} from '../lib/payloads.ts';
 
 const HEADER =
   'Elevation,Aspect,Slope,Horizontal_Distance_To_Hydrology,Vertical_Distance_To_Hydrology,' +
@@ -68,11 +76,28 @@ test('rows are picked deterministically and wrap around; batches are consecutive
   );
 });
 
-test('the batch share is exact over each window and 0/1 mean never/always', () => {
-  const count = (share: number, n: number) =>
-    Array.from({ length: n }, (_, i) => isBatchIteration(i, share)).filter(Boolean).length;
-  assert.equal(count(0.1, 100), 10);
-  assert.equal(count(0.25, 8), 2);
-  assert.equal(count(0, 50), 0);
-  assert.equal(count(1, 50), 50);
+test('MLflow bodies: dataframe_split columns in the model order, CSV with empty fields for missing values', () => {
+  const rows = parseServingCsv(`${HEADER}\n1,2,3,4,5,6,7,8,9,10,Rawah,4744\n1,2,3,4,5,6,7,8,9,10,,\n`);
+  const split = dataframeSplit(rows).dataframe_split;
+  assert.deepEqual(split.columns, HEADER.split(','));
+  assert.deepEqual(split.data[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 'Rawah', 4744]);
+  assert.deepEqual(split.data[1]?.slice(-2), [null, null]);
+  assert.equal(csvBody(rows), `${HEADER}\n1,2,3,4,5,6,7,8,9,10,Rawah,4744\n1,2,3,4,5,6,7,8,9,10,,\n`);
+  assert.match(csvBody([{ ...rows[0]!, Wilderness_Area: 'Cache, "la" Poudre' }]), /,"Cache, ""la"" Poudre",/);
+});
+
+test('V2 tensors: numeric FP32 [N,10]; a categorical input only when every row has it', () => {
+  const rows = parseServingCsv(
+    `${HEADER}\n1,2,3,4,5,6,7,8,9,10,Rawah,4744\n11,12,13,14,15,16,17,18,19,20,Comanche,\n`,
+  );
+  const body = v2InferRequest(rows, 'req-1');
+  assert.equal(body.id, 'req-1');
+  assert.deepEqual(
+    body.inputs.map((t) => [t.name, t.datatype, t.shape]),
+    [
+      ['numeric', 'FP32', [2, 10]],
+      ['Wilderness_Area', 'BYTES', [2, 1]],
+    ],
+  );
+  assert.deepEqual(body.inputs[0]?.data.slice(8, 12), [9, 10, 11, 12]);
 });

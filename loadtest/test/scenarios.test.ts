@@ -57,6 +57,8 @@ type Scenario = {
   options: { scenarios: Record<string, { executor: string; rate?: number }>; dns: { select: string } };
   setup: () => { baseUrl: string; rows: number };
   default: () => void;
+  single: () => void;
+  bulk: () => void;
   handleSummary: (data: K6SummaryData) => Record<string, string>;
 };
 const load = async (name: string) => (await import(`../scenarios/${name}.ts`)) as Scenario;
@@ -66,22 +68,25 @@ const k6 = (await import('k6' as string)) as {
 };
 const metrics = (await import('k6/metrics' as string)) as { samples: Record<string, number[]> };
 
-function iterate(s: Scenario, n: number): void {
+function iterate(s: Scenario, n: number, exec: 'default' | 'single' | 'bulk' = 'default'): void {
   for (let i = 0; i < n; i++) {
     execution.scenario.iterationInTest = i;
-    s.default();
+    s[exec]();
   }
 }
 
 test('mixed: 1 in 10 calls is a batch of real CSV rows, every check passes, rows are counted', async () => {
   const mixed = await load('mixed');
-  assert.equal(mixed.options.scenarios['load']?.executor, 'constant-arrival-rate');
-  assert.equal(mixed.options.scenarios['load']?.rate, 10);
+  assert.equal(mixed.options.scenarios['load_predict']?.executor, 'constant-arrival-rate');
+  assert.equal(mixed.options.scenarios['load_predict']?.rate, 9);
+  assert.equal(mixed.options.scenarios['load_batch']?.rate, 1);
   assert.equal(mixed.options.dns.select, 'roundRobin');
   assert.deepEqual(mixed.setup(), { baseUrl: 'http://inference-api:8989', rows: 50 });
   sent.length = 0;
   k6.recorded.checks.length = 0;
-  iterate(mixed, 20);
+  // What k6 runs in one second of that profile: 9 single-row iterations and 1 batch, twice.
+  iterate(mixed, 18, 'single');
+  iterate(mixed, 2, 'bulk');
   assert.deepEqual(
     sent.map((r) => r.url.replace('http://inference-api:8989', '')).filter((u) => u === '/predict/batch')
       .length,

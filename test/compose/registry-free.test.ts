@@ -2,7 +2,7 @@
 // each test names what a user would hit if the rule came back.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,6 +137,28 @@ test('documented k6 runs keep the scaled replicas (`run --no-deps`)', () => {
       assert.match(line, /--no-deps/, `${file}: "${line.trim()}" re-applies inference-api's replica count`);
     }
   }
+});
+
+// (The sweep checks its own SWEEP_SCENARIO against the same folder: loadtest/test/sweep-settings.test.ts.)
+test('every k6 scenario the overlay and the docs name is a file in loadtest/scenarios', () => {
+  const names = new Set<string>();
+  for (const file of [
+    'docker-compose.loadtest.yaml',
+    '.env.example',
+    'loadtest/README.md',
+    'README.md',
+    'docker/README.md',
+  ]) {
+    const text = read(file);
+    for (const m of text.matchAll(/scenarios\/([\w-]+)\.ts/g)) names.add(m[1] as string);
+    for (const m of text.matchAll(/(?:K6_SCENARIO|SWEEP_SCENARIO)(?::-|=)([\w-]+)/g))
+      names.add(m[1] as string);
+  }
+  const missing = [...names].filter(
+    (name) => !existsSync(path.join(repoRoot, 'loadtest/scenarios', `${name}.ts`)),
+  );
+  assert.deepEqual(missing, [], 'named as k6 scenarios but not in loadtest/scenarios');
+  assert.ok(names.has('predict'));
 });
 
 test('the load balancer: nginx >= 1.27.3 by default, and POSTs retried on prediction routes only', () => {

@@ -1,5 +1,6 @@
-// Stand-in for the 'k6' module: check() runs every predicate and records the outcome.
-export const recorded = { checks: [] };
+// Stand-in for the 'k6' module: check() runs every predicate and records the outcome; group() records
+// its name and runs the function.
+export const recorded = { checks: [], groups: [] };
 
 export function check(value, checks) {
   let ok = true;
@@ -9,6 +10,11 @@ export function check(value, checks) {
     ok &&= passed;
   }
   return ok;
+}
+
+export function group(name, fn) {
+  recorded.groups.push(name);
+  return fn();
 }
 
 export function fail(message) {
