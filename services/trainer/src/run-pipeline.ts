@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createMlflow } from '@covertype/mlflow';
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { DataApiClient } from './clients/data-api-client.ts';
 import { type DataApiProcess, startDataApiProcess } from './clients/data-api-process.ts';
 import type { Config } from './config.ts';
 import { buildTrainingDag } from './dag/covertype.ts';
 import type { Dag } from './dag/define.ts';
-import { abortableSleep, type DagRunResult, errorMessage, runDag } from './dag/run.ts';
+import { type DagRunResult, errorMessage, runDag } from './dag/run.ts';
 import { createTableStore } from './store/create.ts';
 import type { TableStore } from './store/types.ts';
 import type { PipelineEnv } from './tasks/env.ts';
@@ -24,14 +25,15 @@ export interface Runtime {
 
 /** Builds the storage, registry and data API clients once per process. */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
-  let dataApiProcess: DataApiProcess | undefined;
-  if (!config.DATA_API_URL) dataApiProcess = await startDataApiProcess(config.DATA_PATH, log);
-  const dataApiUrl = config.DATA_API_URL ?? dataApiProcess!.url;
+  // The clients first: a bad setting stops the start before a data API process is spawned.
   const store = createTableStore({ databaseUrl: config.DATABASE_URL, dataDir: config.PIPELINE_DATA_DIR });
   const mlflow = createMlflow(config.mlflow, {
     onRetry: (info) =>
       log.warn({ mlflow: config.mlflow.trackingUri, ...info }, 'MLflow request failed; retrying'),
   });
+  let dataApiProcess: DataApiProcess | undefined;
+  if (!config.DATA_API_URL) dataApiProcess = await startDataApiProcess(config.DATA_PATH, log);
+  const dataApiUrl = config.DATA_API_URL ?? dataApiProcess!.url;
   const env: PipelineEnv = {
     store,
     mlflow,
@@ -72,21 +74,23 @@ export function trainingDag(config: Config): Dag<PipelineEnv> {
 
 /** Opens the store, retrying while MySQL is still starting (the DAG's own retries start after this). */
 async function openStore(store: TableStore, config: Config, log: Logger, signal: AbortSignal) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await store.open();
-      return;
-    } catch (err) {
-      if (attempt > config.TASK_RETRIES) {
-        throw new Error(`cannot open the table store ${store.location}: ${errorMessage(err)}`);
-      }
-      const delay = config.TASK_RETRY_DELAY_MS * 2 ** (attempt - 1);
-      log.warn(
-        { store: store.location, attempt, retryInMs: delay, err: errorMessage(err) },
-        'table store unavailable',
-      );
-      await abortableSleep(delay, signal);
-    }
+  try {
+    await pRetry(() => store.open(), {
+      retries: config.TASK_RETRIES,
+      minTimeout: config.TASK_RETRY_DELAY_MS,
+      randomize: false,
+      signal,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0)
+          log.warn(
+            { store: store.location, attempt: attemptNumber, err: errorMessage(error) },
+            'table store unavailable',
+          );
+      },
+    });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new Error(`cannot open the table store ${store.location}: ${errorMessage(err)}`);
   }
 }
 

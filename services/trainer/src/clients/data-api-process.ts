@@ -78,8 +78,12 @@ export async function startDataApiProcess(
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  // Whatever ends the trainer (an error before close, process.exit), the data API must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const url = `http://127.0.0.1:${port}`;
   const close = async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -95,7 +99,7 @@ export async function startDataApiProcess(
     throw err;
   }
   log.info(
-    { url, dataPath: dataPath ?? 'the data API default', pid: child.pid },
+    { url, dataPath: dataPath ?? 'the data API default', childPid: child.pid },
     'data API process started (DATA_API_URL unset)',
   );
   return { url, close };
