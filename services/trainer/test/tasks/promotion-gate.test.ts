@@ -10,13 +10,13 @@ import {
   type ModelVersion,
   onnxMetadata,
 } from '@covertype/mlflow';
+import { registerOnnxModel, sampleModelOnnx } from '@covertype/sample-model';
 import { type CovertypeRow, readCovertypeCsv } from '@covertype/schema';
 import { dataFile } from '@covertype/testkit';
 import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
 import pino from 'pino';
 import { NonRetryableError } from '../../src/dag/run.ts';
 import { countTrees, SERVING_METRICS } from '../../src/model/serving-cost.ts';
-import { COVERTYPE_SIGNATURE } from '../../src/model/signature.ts';
 import { CHAMPION_ALIAS, promoteIfBetter, TAGS } from '../../src/tasks/register.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -28,12 +28,10 @@ describe('promotion gate', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let train: CovertypeRow[];
   let test: CovertypeRow[];
-  let experimentId: string;
 
   before(async () => {
     tmp = await tempDir();
     mlflow = createMlflow(loadMlflowConfig({ MLFLOW_TRACKING_URI: `file:${path.join(tmp.dir, 'mlruns')}` }));
-    experimentId = await mlflow.getOrCreateExperiment('gate');
     const { rows } = await readCovertypeCsv(dataFile('covertype.csv'));
     const labelled = rows.filter((r): r is CovertypeRow => 'Cover_Type' in r);
     train = labelled.slice(0, 2000);
@@ -43,19 +41,8 @@ describe('promotion gate', () => {
 
   /** Trains a boosting model of the given strength, logs it to MLflow and registers it. */
   async function register(rounds: number): Promise<ModelVersion> {
-    const model = fitGradientBoosting(encodeRows(train), encodeLabels(train), {
-      rounds,
-      maxLeaves: 15,
-      seed: 1,
-    });
-    const run = await mlflow.createRun({ experimentId, runName: `rounds-${rounds}` });
-    const logged = await mlflow.logOnnxModel(run.info.runId, 'model', {
-      onnx: exportOnnx(model),
-      signature: COVERTYPE_SIGNATURE,
-    });
-    await mlflow.setTerminated(run.info.runId);
-    await mlflow.createRegisteredModel(MODEL);
-    return mlflow.createModelVersion(MODEL, logged.artifactUri, run.info.runId);
+    const onnx = await sampleModelOnnx(train, { rounds, maxLeaves: 15, seed: 1 });
+    return registerOnnxModel(mlflow, onnx, { name: MODEL, experiment: 'gate', runName: `rounds-${rounds}` });
   }
 
   const gate = (version: ModelVersion, servingBudgetUs?: number) =>
