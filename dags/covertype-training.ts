@@ -1,7 +1,8 @@
 /**
- * The covertype training pipeline, the TypeScript twin of the workshop's Airflow DAG. Each task
- * declares its dependencies, retries and timeout; the trainer runs them in dependency order and
- * side by side where the graph allows (the two training searches).
+ * The covertype training pipeline, the TypeScript twin of the workshop's Airflow DAG, declared as data:
+ * which tasks, what each depends on, its retries and timeout. The trainer (`services/trainer`) binds
+ * each task name to its function and runs them in dependency order, side by side where the graph
+ * allows (the two training searches).
  *
  *   storage → ingest → validate-and-split → train-random-forest     → register-best → promote-if-better
  *                                         → train-gradient-boosting ↗
@@ -11,20 +12,33 @@
  * is idempotent and what the data API served stays auditable; train, test and rejects are rebuilt from
  * it on every run and swapped in atomically, so they always match the raw data of the configured groups.
  */
-import {
-  bestCandidate,
-  defineDag,
-  ingest,
-  type PipelineEnv,
-  prepare,
-  promoteIfBetter,
-  registerCandidate,
-  type SettleResult,
-  settleInterrupted,
-  type Task,
-  task,
-  trainFamily,
-} from '@covertype/pipeline';
+
+export const TASK_NAMES = [
+  'storage',
+  'settle-interrupted',
+  'ingest',
+  'validate-and-split',
+  'train-random-forest',
+  'train-gradient-boosting',
+  'register-best',
+  'promote-if-better',
+] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+export interface TaskDeclaration {
+  name: TaskName;
+  description: string;
+  dependsOn: readonly TaskName[];
+  retries: number;
+  retryDelayMs: number;
+  timeoutMs: number;
+}
+
+export interface DagDeclaration {
+  name: string;
+  description: string;
+  tasks: readonly TaskDeclaration[];
+}
 
 export interface DagLimits {
   /** Ingest polls until every group is exhausted: 10 batches × MIN_UPDATE_TIME of the data API. */
@@ -43,140 +57,71 @@ export const DEFAULT_LIMITS: DagLimits = {
   retryDelayMs: 2000,
 };
 
-export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}) {
+export function covertypeTrainingDag(overrides: Partial<DagLimits> = {}): DagDeclaration {
   const limits = { ...DEFAULT_LIMITS, ...overrides };
   const io = { retries: limits.retries, retryDelayMs: limits.retryDelayMs };
-
-  const storage = task<PipelineEnv, { rawRows: number; train: number; test: number; rejects: number }>({
-    name: 'storage',
-    description: 'keep history: create missing tables, drop staging a killed run left, report what is stored',
-    ...io,
-    timeoutMs: 60_000,
-    run: async ({ env }) => {
-      await env.store.ensureSchema();
-      return { rawRows: await env.store.countRaw(env.settings.groups), ...(await env.store.countPrepared()) };
-    },
+  const train = (family: 'random-forest' | 'gradient-boosting'): TaskDeclaration => ({
+    name: `train-${family}`,
+    description: `${family} searches with k-fold CV; each logged to MLflow with its refit best model`,
+    dependsOn: ['validate-and-split'],
+    retries: 1,
+    retryDelayMs: limits.retryDelayMs,
+    timeoutMs: limits.trainTimeoutMs,
   });
-
-  const ingestTask = task({
-    name: 'ingest',
-    description: 'restart each group on the data API and store every new batch in the raw table',
-    dependsOn: [storage],
-    ...io,
-    timeoutMs: limits.ingestTimeoutMs,
-    run: ({ env, signal, log }) =>
-      ingest({
-        client: env.dataApi,
-        store: env.store,
-        groups: env.settings.groups,
-        pollIntervalMs: env.settings.pollIntervalMs,
-        signal,
-        log,
-      }),
-  });
-
-  const validate = task({
-    name: 'validate-and-split',
-    description: 'schema-check raw rows (rejects with reasons), stratified seeded train/test split',
-    dependsOn: [ingestTask],
-    ...io,
-    timeoutMs: 10 * 60_000,
-    run: ({ env }) =>
-      prepare({
-        store: env.store,
-        groups: env.settings.groups,
-        testFraction: env.settings.testFraction,
-        seed: env.settings.splitSeed,
-      }),
-  });
-
-  const trainTask = (family: 'random-forest' | 'gradient-boosting') =>
-    task({
-      name: `train-${family}`,
-      description: `${family} searches with k-fold CV; each logged to MLflow with its refit best model`,
-      dependsOn: [validate],
-      retries: 1,
-      retryDelayMs: limits.retryDelayMs,
-      timeoutMs: limits.trainTimeoutMs,
-      run: async ({ env, runId, log, result, signal }) =>
-        trainFamily({
-          mlflow: env.mlflow,
-          experimentName: env.settings.experimentName,
-          family,
-          preset: env.settings.searchPreset,
-          cvFolds: env.settings.cvFolds,
-          train: await env.store.readSplit('train'),
-          test: await env.store.readSplit('test'),
-          pipelineRunId: runId,
-          testTable: result(validate).testFingerprint,
-          seed: env.settings.splitSeed,
-          workers: env.settings.workers || undefined,
-          signal,
-          log,
-        }),
-    });
-  const trainForest = trainTask('random-forest');
-  const trainBoosting = trainTask('gradient-boosting');
-
-  // A run that ended half-way (trainer or MLflow stopped) left RUNNING runs and a pending gate: end
-  // them before this run registers its own version.
-  const settle = task<PipelineEnv, SettleResult>({
-    name: 'settle-interrupted',
-    description:
-      'end MLflow runs an interrupted pipeline run left RUNNING (FAILED) and close its pending gate',
-    ...io,
-    timeoutMs: 5 * 60_000,
-    run: ({ env, runId, log }) =>
-      settleInterrupted({
-        mlflow: env.mlflow,
-        experimentName: env.settings.experimentName,
-        modelName: env.settings.modelName,
-        pipelineRunId: runId,
-        log,
-      }),
-  });
-
-  const register = task({
-    name: 'register-best',
-    description: 'register the best candidate (CV accuracy) as a new version of MODEL_NAME',
-    dependsOn: [trainForest, trainBoosting, settle],
-    ...io,
-    timeoutMs: 5 * 60_000,
-    run: ({ env, runId, log, result }) =>
-      registerCandidate({
-        mlflow: env.mlflow,
-        modelName: env.settings.modelName,
-        candidate: bestCandidate([...result(trainForest), ...result(trainBoosting)]),
-        pipelineRunId: runId,
-        log,
-      }),
-  });
-
-  const promote = task({
-    name: 'promote-if-better',
-    description:
-      'alias champion + stage Production only if it beats the champion on the same test table and fits the serving budget',
-    dependsOn: [register, validate],
-    ...io,
-    timeoutMs: 5 * 60_000,
-    run: async ({ env, log, result }) =>
-      promoteIfBetter({
-        mlflow: env.mlflow,
-        modelName: env.settings.modelName,
-        version: result(register),
-        testRows: await env.store.readSplit('test'),
-        testTable: result(validate).testFingerprint,
-        servingBudgetUs: env.settings.servingBudgetUs,
-        log,
-      }),
-  });
-
-  return defineDag<PipelineEnv>({
+  return {
     name: 'covertype-training',
     description: 'data API → MySQL raw → validated train/test → RF + GB searches → MLflow registry',
-    tasks: [storage, settle, ingestTask, validate, trainForest, trainBoosting, register, promote] as Task<
-      PipelineEnv,
-      unknown
-    >[],
-  });
+    tasks: [
+      {
+        name: 'storage',
+        description:
+          'keep history: migrate the tables, drop staging a killed run left, report what is stored',
+        dependsOn: [],
+        ...io,
+        timeoutMs: 60_000,
+      },
+      // A run that ended half-way (trainer or MLflow stopped) left RUNNING runs and a pending gate: end
+      // them before this run registers its own version.
+      {
+        name: 'settle-interrupted',
+        description:
+          'end MLflow runs an interrupted pipeline run left RUNNING (FAILED) and close its pending gate',
+        dependsOn: [],
+        ...io,
+        timeoutMs: 5 * 60_000,
+      },
+      {
+        name: 'ingest',
+        description: 'restart each group on the data API and store every new batch in the raw table',
+        dependsOn: ['storage'],
+        ...io,
+        timeoutMs: limits.ingestTimeoutMs,
+      },
+      {
+        name: 'validate-and-split',
+        description: 'schema-check raw rows (rejects with reasons), stratified seeded train/test split',
+        dependsOn: ['ingest'],
+        ...io,
+        timeoutMs: 10 * 60_000,
+      },
+      train('random-forest'),
+      train('gradient-boosting'),
+      {
+        name: 'register-best',
+        description:
+          'register the best candidate (CV accuracy, then serving cost) as a new version of MODEL_NAME',
+        dependsOn: ['train-random-forest', 'train-gradient-boosting', 'settle-interrupted'],
+        ...io,
+        timeoutMs: 5 * 60_000,
+      },
+      {
+        name: 'promote-if-better',
+        description:
+          'alias champion + stage Production only if it beats the champion on the same test table and fits the serving budget',
+        dependsOn: ['register-best', 'validate-and-split'],
+        ...io,
+        timeoutMs: 5 * 60_000,
+      },
+    ],
+  };
 }

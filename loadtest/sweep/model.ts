@@ -1,11 +1,9 @@
 // The model the process-mode sweep serves: a gradient-boosted ensemble trained here on a slice of
 // covertype.csv, so `pnpm loadtest:sweep` needs no registry. Cached: later sweeps reuse it.
 import { existsSync, readFileSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import { writeOnnxModelDir } from '@covertype/mlflow';
-import { type CovertypeRow, checkRecord, MODEL_SIGNATURE } from '@covertype/schema';
-import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
+import { sampleModelDir } from '@covertype/sample-model';
+import { type CovertypeRow, checkRecord } from '@covertype/schema';
 
 /** Sized like a real champion (hundreds of trees), trained on a few thousand rows in seconds. */
 export const SWEEP_MODEL = { rows: 4000, rounds: 40, maxLeaves: 31, learningRate: 0.2, seed: 42 } as const;
@@ -30,20 +28,5 @@ export async function prepareModel(cacheRoot: string, trainingCsv: string): Prom
   const dir = path.join(cacheRoot, key);
   if (existsSync(path.join(dir, 'MLmodel'))) return dir;
   const rows = readLabelledRows(trainingCsv, SWEEP_MODEL.rows);
-  const model = fitGradientBoosting(encodeRows(rows), encodeLabels(rows), {
-    rounds: SWEEP_MODEL.rounds,
-    maxLeaves: SWEEP_MODEL.maxLeaves,
-    learningRate: SWEEP_MODEL.learningRate,
-    seed: SWEEP_MODEL.seed,
-  });
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await writeOnnxModelDir(tmp, {
-    onnx: exportOnnx(model),
-    signature: MODEL_SIGNATURE,
-    metadata: { trained_by: 'loadtest sweep', ...SWEEP_MODEL },
-  });
-  await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
-    if (!existsSync(path.join(dir, 'MLmodel'))) throw err; // another sweep won the race: fine
-  });
-  return dir;
+  return sampleModelDir(dir, rows, SWEEP_MODEL, { trained_by: 'loadtest sweep', rows: SWEEP_MODEL.rows });
 }

@@ -12,12 +12,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Candidate, PrepareResult, PromoteResult } from '@covertype/pipeline';
 import { createLogger } from '@covertype/service-kit';
 import { dataFile, freePort, repoRoot, startTs, waitForHttp } from '@covertype/testkit';
 import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.ts';
-import { openRuntime, runPipelineOnce } from '../src/run-pipeline.ts';
+import { openRuntime, runPipelineOnce, trainingDag } from '../src/run-pipeline.ts';
+import type { PrepareResult } from '../src/tasks/prepare.ts';
+import type { PromoteResult } from '../src/tasks/register.ts';
+import type { Candidate } from '../src/tasks/train.ts';
 
 const TARGET_SECONDS = 600;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -78,7 +80,7 @@ try {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const loadBefore = loadavg()[0]!;
-  const result = await runPipelineOnce(config, runtime, { trigger: 'bench', log });
+  const result = await runPipelineOnce(config, runtime, trainingDag(config), { trigger: 'bench', log });
   const totalSeconds = (performance.now() - started) / 1000;
   // Process-wide CPU (worker threads included): on a shared machine wall time alone misleads.
   const cpu = process.cpuUsage(cpuStart);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMlflowConfig, type MlflowConfig } from '@covertype/mlflow';
-import { PIPELINE_PRESETS } from '@covertype/pipeline';
 import { ConfigError, parseConfig } from '@covertype/service-kit';
 import { z } from 'zod';
+import { PIPELINE_PRESETS } from './tasks/search.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const GROUPS = 10;
@@ -33,7 +33,7 @@ export function configSchema(env: NodeJS.ProcessEnv = process.env) {
   // Relative paths are taken from where the user typed the command (pnpm keeps it in INIT_CWD).
   const resolve = (p: string) => path.resolve(env.INIT_CWD ?? process.cwd(), p);
   return z.object({
-    /** Unset: an embedded data API is started in-process on DATA_PATH (MIN_UPDATE_TIME 0). */
+    /** Unset: the data API is started as a child process on DATA_PATH (MIN_UPDATE_TIME 0). */
     DATA_API_URL: z.url({ message: 'expected an http(s) URL such as http://data-api:8000' }).optional(),
     DATA_PATH: z.string().transform(resolve).optional(),
     DATA_GROUP: z
@@ -67,7 +67,19 @@ export function configSchema(env: NodeJS.ProcessEnv = process.env) {
     TRAIN_TIMEOUT_MS: ms(60 * 60_000),
     TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(2000),
-    TRAIN_WORKERS: z.coerce.number().int().min(0).default(0),
+    /** Worker threads per search; 0 or unset = the learner's default (one per core). */
+    TRAIN_WORKERS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .transform((n) => n || undefined),
+    /** CV accuracy the cheaper-to-serve candidate may give up against the best (0 = the best wins). */
+    SEARCH_ACCURACY_TOLERANCE: z.coerce
+      .number({ message: 'expected an accuracy difference such as 0.002 (0 = the most accurate wins)' })
+      .min(0, 'expected an accuracy difference from 0 to 1')
+      .max(1, 'expected an accuracy difference from 0 to 1')
+      .default(0),
     /** Most µs per row (single-row onnxruntime run) a new champion may cost; 0 = no budget. */
     SERVING_BUDGET_US: z.coerce
       .number({ message: 'expected a number of microseconds per row (0 = no budget)' })

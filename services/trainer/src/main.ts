@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
-import { describePlan, errorMessage, redactUrl, searchesFor } from '@covertype/pipeline';
 import { createLogger, runMain } from '@covertype/service-kit';
 import { expandCandidates } from '@covertype/tree-ensemble';
 import { Cron } from 'croner';
 import { type Config, loadConfig } from './config.ts';
-import { dagFor, openRuntime, PipelineLockedError, runPipelineOnce } from './run-pipeline.ts';
+import { describePlan } from './dag/define.ts';
+import { type DagRunResult, errorMessage } from './dag/run.ts';
+import { openRuntime, PipelineLockedError, runPipelineOnce, trainingDag } from './run-pipeline.ts';
+import { redactUrl } from './store/mysql/store.ts';
+import { describeFront, type Ranking } from './tasks/rank.ts';
+import { searchesFor } from './tasks/search.ts';
 
 const USAGE = `usage: trainer [--once] [--dry-run]
   --once     run the training DAG once and exit (0 on success, 1 with a one-line reason otherwise)
@@ -13,13 +17,14 @@ const USAGE = `usage: trainer [--once] [--dry-run]
 
 function describeSettings(config: Config): string {
   const lines = [
-    `data API:      ${config.DATA_API_URL ?? `embedded, serving ${config.DATA_PATH ?? 'the default covertype CSV'}`}`,
+    `data API:      ${config.DATA_API_URL ?? `started as a process, serving ${config.DATA_PATH ?? 'the default covertype CSV'}`}`,
     `groups:        ${config.DATA_GROUP.join(', ')}`,
     `tables:        ${config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `local files in ${config.PIPELINE_DATA_DIR}`}`,
     `MLflow:        ${config.mlflow.trackingUri} (experiment ${config.MLFLOW_EXPERIMENT_NAME})`,
     `model:         ${config.MODEL_NAME} (alias champion, stage Production)`,
     `search preset: ${config.SEARCH_PRESET}${config.CV_FOLDS ? `, ${config.CV_FOLDS}-fold CV` : ''}`,
     `split:         ${config.TEST_FRACTION} test, seed ${config.SPLIT_SEED}`,
+    `choice:        ${config.SEARCH_ACCURACY_TOLERANCE ? `the cheapest to serve within ${config.SEARCH_ACCURACY_TOLERANCE} CV accuracy of the best` : 'the best CV accuracy'}`,
     ...(['random-forest', 'gradient-boosting'] as const).flatMap((family) =>
       searchesFor(config.SEARCH_PRESET, family, config.CV_FOLDS).map(
         (s) =>
@@ -29,6 +34,13 @@ function describeSettings(config: Config): string {
     `schedule:      ${config.PIPELINE_CRON}${config.PIPELINE_RUN_ON_START ? ', and once at start' : ''}`,
   ];
   return lines.join('\n');
+}
+
+/** The accuracy–cost Pareto front of this run's candidates, the chosen one starred. */
+function summaryFront(result: DagRunResult): string {
+  const ranking = (result.results.get('register-best') as { ranking?: Ranking } | undefined)?.ranking;
+  if (!ranking) return '';
+  return ['Pareto front (CV accuracy vs onnxruntime µs/row, single):', ...describeFront(ranking)].join('\n');
 }
 
 await runMain('trainer', async () => {
@@ -49,7 +61,7 @@ await runMain('trainer', async () => {
     return;
   }
   const config = loadConfig();
-  const dag = dagFor(config);
+  const dag = trainingDag(config);
   if (args['dry-run']) {
     console.log(`${describePlan(dag)}\n\n${describeSettings(config)}`);
     return;
@@ -63,13 +75,14 @@ await runMain('trainer', async () => {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     try {
-      const result = await runPipelineOnce(config, runtime, {
+      const result = await runPipelineOnce(config, runtime, dag, {
         trigger: 'once',
         log,
         signal: controller.signal,
       });
       if (!result.ok) throw new Error(`pipeline run ${result.runId} failed: ${result.error}`);
       console.log(`pipeline run ${result.runId} succeeded in ${(result.durationMs / 1000).toFixed(1)} s`);
+      console.log(summaryFront(result));
     } finally {
       await runtime.close();
     }
@@ -89,7 +102,7 @@ await runMain('trainer', async () => {
       return;
     }
     const controller = new AbortController();
-    const done = runPipelineOnce(config, runtime, { trigger: kind, log, signal: controller.signal })
+    const done = runPipelineOnce(config, runtime, dag, { trigger: kind, log, signal: controller.signal })
       .then((result) => {
         if (!result.ok) log.error({ runId: result.runId, error: result.error }, 'pipeline run failed');
       })

@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { covertypeTrainingDag } from '@covertype/dags';
 import { createMlflow } from '@covertype/mlflow';
-import {
-  abortableSleep,
-  createTableStore,
-  type DagRunResult,
-  DataApiClient,
-  errorMessage,
-  type PipelineEnv,
-  runDag,
-  type TableStore,
-} from '@covertype/pipeline';
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
+import { DataApiClient } from './clients/data-api-client.ts';
+import { type DataApiProcess, startDataApiProcess } from './clients/data-api-process.ts';
 import type { Config } from './config.ts';
-import { type EmbeddedDataApi, startEmbeddedDataApi } from './embedded-data-api.ts';
+import { buildTrainingDag } from './dag/covertype.ts';
+import type { Dag } from './dag/define.ts';
+import { type DagRunResult, errorMessage, runDag } from './dag/run.ts';
+import { createTableStore } from './store/create.ts';
+import type { TableStore } from './store/types.ts';
+import type { PipelineEnv } from './tasks/env.ts';
 
 /** Another trainer holds the pipeline lock: this one does not start a second run. */
 export class PipelineLockedError extends Error {
@@ -28,14 +25,15 @@ export interface Runtime {
 
 /** Builds the storage, registry and data API clients once per process. */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
-  let embedded: EmbeddedDataApi | undefined;
-  if (!config.DATA_API_URL) embedded = await startEmbeddedDataApi(config.DATA_PATH, log);
-  const dataApiUrl = config.DATA_API_URL ?? embedded!.url;
+  // The clients first: a bad setting stops the start before a data API process is spawned.
   const store = createTableStore({ databaseUrl: config.DATABASE_URL, dataDir: config.PIPELINE_DATA_DIR });
   const mlflow = createMlflow(config.mlflow, {
     onRetry: (info) =>
       log.warn({ mlflow: config.mlflow.trackingUri, ...info }, 'MLflow request failed; retrying'),
   });
+  let dataApiProcess: DataApiProcess | undefined;
+  if (!config.DATA_API_URL) dataApiProcess = await startDataApiProcess(config.DATA_PATH, log);
+  const dataApiUrl = config.DATA_API_URL ?? dataApiProcess!.url;
   const env: PipelineEnv = {
     store,
     mlflow,
@@ -50,6 +48,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       splitSeed: config.SPLIT_SEED,
       pollIntervalMs: config.INGEST_POLL_INTERVAL_MS,
       workers: config.TRAIN_WORKERS,
+      accuracyTolerance: config.SEARCH_ACCURACY_TOLERANCE,
       servingBudgetUs: config.SERVING_BUDGET_US,
     },
   };
@@ -58,13 +57,14 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     dataApiUrl,
     close: async () => {
       await store.close();
-      await embedded?.close();
+      await dataApiProcess?.close();
     },
   };
 }
 
-export function dagFor(config: Config) {
-  return covertypeTrainingDag({
+/** The training DAG with the limits of this config; built once per process. */
+export function trainingDag(config: Config): Dag<PipelineEnv> {
+  return buildTrainingDag({
     ingestTimeoutMs: config.INGEST_TIMEOUT_MS,
     trainTimeoutMs: config.TRAIN_TIMEOUT_MS,
     retries: config.TASK_RETRIES,
@@ -74,21 +74,23 @@ export function dagFor(config: Config) {
 
 /** Opens the store, retrying while MySQL is still starting (the DAG's own retries start after this). */
 async function openStore(store: TableStore, config: Config, log: Logger, signal: AbortSignal) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await store.open();
-      return;
-    } catch (err) {
-      if (attempt > config.TASK_RETRIES) {
-        throw new Error(`cannot open the table store ${store.location}: ${errorMessage(err)}`);
-      }
-      const delay = config.TASK_RETRY_DELAY_MS * 2 ** (attempt - 1);
-      log.warn(
-        { store: store.location, attempt, retryInMs: delay, err: errorMessage(err) },
-        'table store unavailable',
-      );
-      await abortableSleep(delay, signal);
-    }
+  try {
+    await pRetry(() => store.open(), {
+      retries: config.TASK_RETRIES,
+      minTimeout: config.TASK_RETRY_DELAY_MS,
+      randomize: false,
+      signal,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0)
+          log.warn(
+            { store: store.location, attempt: attemptNumber, err: errorMessage(error) },
+            'table store unavailable',
+          );
+      },
+    });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new Error(`cannot open the table store ${store.location}: ${errorMessage(err)}`);
   }
 }
 
@@ -103,26 +105,26 @@ export function newRunId(now = new Date()): string {
 export async function runPipelineOnce(
   config: Config,
   runtime: Runtime,
+  dag: Dag<PipelineEnv>,
   options: { trigger: string; log: Logger; signal?: AbortSignal },
 ): Promise<DagRunResult> {
   const { store } = runtime.env;
   const signal = options.signal ?? new AbortController().signal;
   await openStore(store, config, options.log, signal);
-  const lock = await store.tryLock(config.PIPELINE_LOCK_NAME);
+  const lock = await store.lock.tryLock(config.PIPELINE_LOCK_NAME);
   if (!lock) {
     throw new PipelineLockedError(
       `another trainer is running the pipeline (lock "${config.PIPELINE_LOCK_NAME}" on ${store.location} is held); not starting a second run`,
     );
   }
   try {
-    await store.ensureSchema();
-    const abandoned = await store.abandonStaleRuns(new Date());
+    await store.migrate();
+    const abandoned = await store.runs.abandonStale(new Date());
     if (abandoned)
       options.log.warn({ abandoned }, 'marked runs a stopped trainer left unfinished as abandoned');
     const runId = newRunId();
     const log = options.log.child({ runId });
-    const dag = dagFor(config);
-    await store.startRun({ runId, dag: dag.name, trigger: options.trigger, startedAt: new Date() });
+    await store.runs.start({ runId, dag: dag.name, trigger: options.trigger, startedAt: new Date() });
     log.info(
       {
         trigger: options.trigger,
@@ -132,8 +134,8 @@ export async function runPipelineOnce(
       },
       'pipeline run started',
     );
-    const result = await runDag({ dag, env: runtime.env, runId, log, recorder: store, signal });
-    await store.finishRun(runId, result.ok ? 'success' : 'failed', new Date(), result.error ?? null);
+    const result = await runDag({ dag, env: runtime.env, runId, log, recorder: store.runs, signal });
+    await store.runs.finish(runId, result.ok ? 'success' : 'failed', new Date(), result.error ?? null);
     log.info(
       {
         ok: result.ok,

@@ -17,7 +17,7 @@ describe('trainer config', () => {
       assert.throws(() => parseGroups(bad), /not a group 1\.\.10/, bad);
   });
 
-  it('defaults to the embedded data API, the file store and the local MLflow directory', () => {
+  it('defaults to a data API process of its own, the file store and the local MLflow directory', () => {
     const config = loadConfig({});
     assert.equal(config.DATA_API_URL, undefined);
     assert.equal(config.DATABASE_URL, undefined);

@@ -9,8 +9,10 @@ import {
   startS3Server,
   type TestS3Server,
 } from '@covertype/mlflow/testing';
-import { SERVING_METRICS, TAGS } from '@covertype/pipeline';
 import { freePort, startTs } from '@covertype/testkit';
+import { SERVING_METRICS } from '../src/model/serving-cost.ts';
+import { PARETO_METRIC, RANKING_TAGS } from '../src/tasks/rank.ts';
+import { TAGS } from '../src/tasks/register.ts';
 import {
   type DataApi,
   runTrainer,
@@ -170,6 +172,41 @@ describe('trainer --once against MariaDB, the data API process, the MLflow test 
     assert.equal(v3.currentStage, 'None');
     assert.equal(await champion(), '1');
     await assertServingCost('3');
+  });
+
+  it('with an accuracy tolerance registers the cheapest candidate within it and marks the Pareto front', async () => {
+    const { code, output } = await runTrainer({ ...env, SEARCH_ACCURACY_TOLERANCE: '1' });
+    assert.equal(code, 0, output);
+    assert.match(output, /Pareto front \(CV accuracy vs onnxruntime µs\/row, single\):\n {2}\* /);
+    const newest = (await versions()).reduce((a, b) => (Number(a.version) > Number(b.version) ? a : b));
+    const chosen = await mlflow.getRun(newest.runId!);
+    const pipelineRun = chosen.data.tags[TAGS.pipelineRun];
+    const all = await mlflow.searchRuns({ experimentIds: [chosen.info.experimentId] });
+    const candidates = all.items.filter(
+      (r) => r.data.tags[TAGS.pipelineRun] === pipelineRun && !r.data.tags['mlflow.parentRunId'],
+    );
+    assert.equal(candidates.length, 2, 'one candidate per search of the quick preset');
+    // The cost each candidate had when ranked: the first value logged (the gate measures the winner again).
+    const rankedCost = async (runId: string) =>
+      (await mlflow.getMetricHistory(runId, SERVING_METRICS.usPerRowSingle)).sort(
+        (a, b) => a.timestamp - b.timestamp,
+      )[0]!.value;
+    const costs = await Promise.all(candidates.map((r) => rankedCost(r.info.runId)));
+    assert.equal(
+      await rankedCost(chosen.info.runId),
+      Math.min(...costs),
+      'a tolerance of 1 admits every candidate',
+    );
+    for (const r of candidates) {
+      assert.equal(r.data.tags[RANKING_TAGS.chosen], String(r.info.runId === chosen.info.runId));
+      assert.equal(r.data.tags[RANKING_TAGS.accuracyTolerance], '1');
+      assert.equal(r.data.metrics[PARETO_METRIC], r.data.tags[RANKING_TAGS.paretoFront] === 'true' ? 1 : 0);
+    }
+    assert.equal(
+      chosen.data.tags[RANKING_TAGS.paretoFront],
+      'true',
+      'the cheapest candidate is on the front',
+    );
   });
 
   it('refuses to start while another trainer holds the lock', async () => {
