@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import {
   type ArtifactContext,
   artifactRepository,
@@ -34,6 +34,9 @@ import type {
 } from './types.ts';
 import { MODEL_STAGES } from './types.ts';
 import { currentUser } from './user.ts';
+
+/** A model version still registering: the poll in createModelVersion tries again. */
+class StillPending extends Error {}
 
 export type ExperimentOptions = { artifactLocation?: string; tags?: Record<string, string> };
 
@@ -229,21 +232,34 @@ export abstract class BackendBase implements MlflowBackend {
     // MLflow stores a runs:/ source verbatim; the Python client rewrites it to the concrete URI first.
     const concrete = await this.concreteArtifactUri(source);
     const effectiveRunId = runId ?? /^runs:\/+([^/]+)/.exec(source)?.[1];
-    let version = await this.createModelVersionRaw(name, concrete, effectiveRunId, options);
-    const deadline = Date.now() + (options.awaitReadyMs ?? 300_000);
-    let delay = 200;
-    while (version.status === 'PENDING_REGISTRATION') {
-      if (Date.now() > deadline) {
-        throw new MlflowError(
-          'DEADLINE_EXCEEDED',
-          `model version ${name}/${version.version} is still PENDING_REGISTRATION`,
-          504,
-        );
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 5000);
-      version = await this.getModelVersion(name, version.version);
-    }
+    const created = await this.createModelVersionRaw(name, concrete, effectiveRunId, options);
+    const waitMs = options.awaitReadyMs ?? 300_000;
+    const version =
+      created.status !== 'PENDING_REGISTRATION'
+        ? created
+        : await pRetry(
+            async () => {
+              const polled = await this.getModelVersion(name, created.version);
+              if (polled.status === 'PENDING_REGISTRATION') throw new StillPending();
+              return polled;
+            },
+            // Poll every 200 ms, doubling up to 5 s, until awaitReadyMs has passed; errors are not retried here.
+            {
+              retries: Number.POSITIVE_INFINITY,
+              minTimeout: 200,
+              maxTimeout: 5000,
+              maxRetryTime: waitMs,
+              shouldConsumeRetry: ({ error }) => error instanceof StillPending,
+              shouldRetry: ({ error }) => error instanceof StillPending,
+            },
+          ).catch((err: unknown) => {
+            if (!(err instanceof StillPending)) throw err;
+            throw new MlflowError(
+              'DEADLINE_EXCEEDED',
+              `model version ${name}/${created.version} is still PENDING_REGISTRATION`,
+              504,
+            );
+          });
     if (version.status === 'FAILED_REGISTRATION') {
       throw new MlflowError(
         'FAILED_REGISTRATION',

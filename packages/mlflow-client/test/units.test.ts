@@ -23,6 +23,7 @@ import {
   readInputExample,
   readMlmodel,
   resolveModelUri,
+  retryAfterSeconds,
   workspaceRoot,
   writeOnnxModelDir,
 } from '../src/index.ts';
@@ -140,6 +141,9 @@ describe('backoff and batches', () => {
     }
     assert.equal(backoffDelay(100, 1, 3), 3000);
     assert.equal(backoffDelay(100, 30), 60_000, 'capped');
+    assert.equal(retryAfterSeconds('7'), 7);
+    assert.equal(retryAfterSeconds('Thu, 01 Jan 1970 00:00:10 GMT', 4000), 6);
+    assert.equal(retryAfterSeconds('soon'), undefined);
   });
   it('splits into ≤100 metrics, ≤100 params, ≤100 tags per request and maps non-finite values', () => {
     const chunks = chunkBatch({

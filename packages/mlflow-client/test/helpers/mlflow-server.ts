@@ -46,6 +46,8 @@ export interface Fault {
   pathIncludes?: string;
   /** Answer with this status (JSON error body for MLflow codes, plain text for 502/503) ... */
   status?: number;
+  /** A Retry-After header (seconds or an HTTP date) on that answer. */
+  retryAfter?: string;
   /** ... or drop the connection without an answer. */
   reset?: boolean;
   /**
@@ -156,6 +158,7 @@ export async function startMlflowTestServer(
         return reply;
       }
       const status = fault.status ?? 503;
+      if (fault.retryAfter !== undefined) reply.header('Retry-After', fault.retryAfter);
       if (status === 502 || status === 503)
         return reply.code(status).type('text/html').send('upstream not ready');
       const code =
