@@ -20,7 +20,6 @@ import type {
   FileInfo,
   LogBatchInput,
   LoggedModel,
-  Metric,
   MlflowBackend,
   Mlmodel,
   ModelStage,
@@ -45,7 +44,6 @@ export abstract class BackendBase implements MlflowBackend {
   abstract readonly trackingUri: string;
   protected abstract readonly artifacts: ArtifactContext;
 
-  abstract getExperiment(experimentId: string): Promise<Experiment>;
   abstract getExperimentByName(name: string): Promise<Experiment | undefined>;
   abstract createExperiment(name: string, options?: ExperimentOptions): Promise<string>;
   protected abstract restoreExperiment(experimentId: string): Promise<void>;
@@ -55,7 +53,6 @@ export abstract class BackendBase implements MlflowBackend {
   protected abstract logBatchChunk(runId: string, chunk: BatchChunk): Promise<void>;
   protected abstract updateRun(runId: string, status: string, endTime: number): Promise<void>;
   abstract getRun(runId: string): Promise<Run>;
-  abstract getMetricHistory(runId: string, key: string): Promise<Metric[]>;
   abstract searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
   /** Records a logged model on the run (REST: runs/log-model; local: the mlflow.log-model.history tag). */
   protected abstract recordLoggedModel(runId: string, mlmodel: Mlmodel): Promise<void>;
@@ -65,8 +62,6 @@ export abstract class BackendBase implements MlflowBackend {
   ): Promise<RegisteredModel>;
   abstract getRegisteredModel(name: string): Promise<RegisteredModel>;
   abstract searchRegisteredModels(input?: SearchInput): Promise<Page<RegisteredModel>>;
-  abstract deleteRegisteredModel(name: string): Promise<void>;
-  abstract setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   protected abstract createModelVersionRaw(
     name: string,
     source: string,
@@ -91,7 +86,6 @@ export abstract class BackendBase implements MlflowBackend {
   abstract getModelVersionDownloadUri(name: string, version: string | number): Promise<string>;
   abstract setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void>;
   abstract getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
-  abstract deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
   /** The tracking server's MLflow version, where it tells (REST `GET /version`); undefined otherwise. */
   async serverVersion(): Promise<string | undefined> {

@@ -27,6 +27,7 @@ import {
   workspaceRoot,
   writeOnnxModelDir,
 } from '../src/index.ts';
+import { parseEqualityFilter } from '../src/search.ts';
 import { fakeOnnxModel } from './helpers/index.ts';
 
 describe('loadMlflowConfig', () => {
@@ -126,6 +127,22 @@ describe('loadMlflowConfig', () => {
     assert.throws(
       () => loadMlflowConfig({ MLFLOW_S3_ENDPOINT_URL: 'minio:9000' }),
       /MLFLOW_S3_ENDPOINT_URL="minio:9000"/,
+    );
+  });
+});
+
+describe('filters of the local store and the test server', () => {
+  it('reads key = value clauses joined by AND and refuses the rest of the grammar', () => {
+    assert.deepEqual(parseEqualityFilter(`name='cov' and run_id = "r1"`), [
+      { key: 'name', value: 'cov' },
+      { key: 'run_id', value: 'r1' },
+    ]);
+    assert.deepEqual(parseEqualityFilter("attributes.status = 'RUNNING'"), [
+      { key: 'status', value: 'RUNNING' },
+    ]);
+    assert.throws(
+      () => parseEqualityFilter("name LIKE 'cov%'"),
+      /INVALID_PARAMETER_VALUE: Invalid clause\(s\) in filter string: 'name LIKE 'cov%'' \(only key = 'value' clauses/,
     );
   });
 });

@@ -314,10 +314,6 @@ export async function startMlflowTestServer(
       else await pipeline(async function* () {}, createWriteStream(file));
       return reply.send({});
     }
-    if (request.method === 'DELETE') {
-      await rm(file, { recursive: true, force: true });
-      return reply.send({});
-    }
     return reply
       .code(405)
       .type('text/html')
