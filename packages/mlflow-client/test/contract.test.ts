@@ -1,5 +1,6 @@
-// The test server must not be friendlier than MLflow: each row is a behaviour documented in
-// ../shared/reference/mlflow-rest.md (section in the label), replayed over plain HTTP.
+// The test server must not be friendlier than MLflow: each row is a behaviour of MLflow 2.x's REST API
+// (https://mlflow.org/docs/latest/rest-api.html and the server's observed answers; the label's § numbers
+// group them: 1 wire, 2 errors, 4 tracking, 5 artifacts, 6 registry), replayed over plain HTTP.
 import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';

@@ -102,7 +102,7 @@ function applyEnumQuirk(args: Args, enums: Record<string, readonly (string | num
   return out;
 }
 
-/** An in-repo MLflow 2.x tracking server for tests, following ../shared/reference/mlflow-rest.md. */
+/** An in-repo MLflow 2.x tracking server for tests; test/contract.test.ts checks it behaves as MLflow does. */
 export async function startMlflowTestServer(
   options: MlflowTestServerOptions = {},
 ): Promise<MlflowTestServer> {
