@@ -72,9 +72,9 @@ const metafiles = [metafile];
 // entry registers tsx and imports worker.ts; in the image the bundled worker.ts is the whole worker.
 const WORKERS = [
   {
-    pool: 'packages/tree-ensemble/src/worker-pool.ts',
+    pool: 'packages/tree-ensemble/src/search/worker-pool.ts',
     name: 'worker-entry',
-    source: 'packages/tree-ensemble/src/worker.ts',
+    source: 'packages/tree-ensemble/src/search/worker.ts',
   },
 ];
 for (const worker of WORKERS) {

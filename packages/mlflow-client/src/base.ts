@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import {
   type ArtifactContext,
   artifactRepository,
@@ -20,7 +20,6 @@ import type {
   FileInfo,
   LogBatchInput,
   LoggedModel,
-  Metric,
   MlflowBackend,
   Mlmodel,
   ModelStage,
@@ -35,6 +34,9 @@ import type {
 import { MODEL_STAGES } from './types.ts';
 import { currentUser } from './user.ts';
 
+/** A model version still registering: the poll in createModelVersion tries again. */
+class StillPending extends Error {}
+
 export type ExperimentOptions = { artifactLocation?: string; tags?: Record<string, string> };
 
 /** What the REST and local backends share: everything built on top of the store primitives. */
@@ -42,7 +44,6 @@ export abstract class BackendBase implements MlflowBackend {
   abstract readonly trackingUri: string;
   protected abstract readonly artifacts: ArtifactContext;
 
-  abstract getExperiment(experimentId: string): Promise<Experiment>;
   abstract getExperimentByName(name: string): Promise<Experiment | undefined>;
   abstract createExperiment(name: string, options?: ExperimentOptions): Promise<string>;
   protected abstract restoreExperiment(experimentId: string): Promise<void>;
@@ -52,7 +53,6 @@ export abstract class BackendBase implements MlflowBackend {
   protected abstract logBatchChunk(runId: string, chunk: BatchChunk): Promise<void>;
   protected abstract updateRun(runId: string, status: string, endTime: number): Promise<void>;
   abstract getRun(runId: string): Promise<Run>;
-  abstract getMetricHistory(runId: string, key: string): Promise<Metric[]>;
   abstract searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
   /** Records a logged model on the run (REST: runs/log-model; local: the mlflow.log-model.history tag). */
   protected abstract recordLoggedModel(runId: string, mlmodel: Mlmodel): Promise<void>;
@@ -62,8 +62,6 @@ export abstract class BackendBase implements MlflowBackend {
   ): Promise<RegisteredModel>;
   abstract getRegisteredModel(name: string): Promise<RegisteredModel>;
   abstract searchRegisteredModels(input?: SearchInput): Promise<Page<RegisteredModel>>;
-  abstract deleteRegisteredModel(name: string): Promise<void>;
-  abstract setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   protected abstract createModelVersionRaw(
     name: string,
     source: string,
@@ -88,7 +86,6 @@ export abstract class BackendBase implements MlflowBackend {
   abstract getModelVersionDownloadUri(name: string, version: string | number): Promise<string>;
   abstract setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void>;
   abstract getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
-  abstract deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
   /** The tracking server's MLflow version, where it tells (REST `GET /version`); undefined otherwise. */
   async serverVersion(): Promise<string | undefined> {
@@ -229,21 +226,34 @@ export abstract class BackendBase implements MlflowBackend {
     // MLflow stores a runs:/ source verbatim; the Python client rewrites it to the concrete URI first.
     const concrete = await this.concreteArtifactUri(source);
     const effectiveRunId = runId ?? /^runs:\/+([^/]+)/.exec(source)?.[1];
-    let version = await this.createModelVersionRaw(name, concrete, effectiveRunId, options);
-    const deadline = Date.now() + (options.awaitReadyMs ?? 300_000);
-    let delay = 200;
-    while (version.status === 'PENDING_REGISTRATION') {
-      if (Date.now() > deadline) {
-        throw new MlflowError(
-          'DEADLINE_EXCEEDED',
-          `model version ${name}/${version.version} is still PENDING_REGISTRATION`,
-          504,
-        );
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 5000);
-      version = await this.getModelVersion(name, version.version);
-    }
+    const created = await this.createModelVersionRaw(name, concrete, effectiveRunId, options);
+    const waitMs = options.awaitReadyMs ?? 300_000;
+    const version =
+      created.status !== 'PENDING_REGISTRATION'
+        ? created
+        : await pRetry(
+            async () => {
+              const polled = await this.getModelVersion(name, created.version);
+              if (polled.status === 'PENDING_REGISTRATION') throw new StillPending();
+              return polled;
+            },
+            // Poll every 200 ms, doubling up to 5 s, until awaitReadyMs has passed; errors are not retried here.
+            {
+              retries: Number.POSITIVE_INFINITY,
+              minTimeout: 200,
+              maxTimeout: 5000,
+              maxRetryTime: waitMs,
+              shouldConsumeRetry: ({ error }) => error instanceof StillPending,
+              shouldRetry: ({ error }) => error instanceof StillPending,
+            },
+          ).catch((err: unknown) => {
+            if (!(err instanceof StillPending)) throw err;
+            throw new MlflowError(
+              'DEADLINE_EXCEEDED',
+              `model version ${name}/${created.version} is still PENDING_REGISTRATION`,
+              504,
+            );
+          });
     if (version.status === 'FAILED_REGISTRATION') {
       throw new MlflowError(
         'FAILED_REGISTRATION',

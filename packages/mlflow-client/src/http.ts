@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import pRetry, { AbortError } from 'p-retry';
 import type { z } from 'zod';
 import type { MlflowAuth } from './config.ts';
 import { MlflowConnectionError, MlflowError } from './errors.ts';
@@ -52,6 +53,22 @@ export function authHeader(auth: MlflowAuth): string | undefined {
   }
   if (auth.type === 'bearer') return `Bearer ${auth.token}`;
   return undefined;
+}
+
+/** A retryable status: carried to the last attempt, where it becomes the MlflowError. */
+class RetryableResponse extends Error {
+  constructor(readonly res: AxiosResponse) {
+    super(`HTTP ${res.status}`);
+  }
+}
+
+/** Retry-After as seconds: a number of seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterSeconds(header: unknown, now = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds : undefined;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - now) / 1000);
 }
 
 /** Exponential backoff with full jitter on top: base·2^(n-1) + random(0..base·2^(n-1)), capped. */
@@ -132,48 +149,65 @@ export class HttpClient {
     });
   }
 
-  /** Sends a request, retrying connection errors, 408, 429 and 5xx with backoff; other 4xx fail at once. */
+  /**
+   * Sends a request, retrying connection errors, 408, 429 and 5xx (p-retry; waits from backoffDelay, or the
+   * server's Retry-After); other 4xx fail at once.
+   */
   async raw(req: RawRequest): Promise<AxiosResponse> {
     const url = `${req.path}${queryString(req.query)}`;
     const label = `${req.method.toUpperCase()} ${req.path}`;
-    for (let attempt = 0; ; attempt++) {
-      let res: AxiosResponse | undefined;
-      let failure: unknown;
-      try {
-        res = await this.axios.request({
-          method: req.method,
-          url,
-          data: req.body?.(),
-          headers: req.headers,
-          responseType: req.responseType ?? 'text',
-        });
-      } catch (err) {
-        failure = err;
-      }
-      if (res && res.status < 400) return res;
-      const retryable = res
-        ? RETRY_STATUS.has(res.status) && !(res.status === 500 && req.noRetryOn500)
-        : isRetryableNetworkError(failure);
-      if (!retryable || attempt >= this.options.maxRetries) {
-        if (res) throw await toMlflowError(res, label);
-        throw connectionError(failure, label, this.options.baseUrl, attempt + 1);
-      }
-      if (res?.data && typeof (res.data as NodeJS.ReadableStream).resume === 'function') {
-        (res.data as NodeJS.ReadableStream).resume();
-      }
-      const retryAfter = res?.headers?.['retry-after'];
-      const delayMs = backoffDelay(
-        this.options.backoffMs,
-        attempt + 1,
-        retryAfter ? Number(retryAfter) : undefined,
+    let attempts = 0;
+    try {
+      return await pRetry(
+        async () => {
+          attempts++;
+          let res: AxiosResponse;
+          try {
+            res = await this.axios.request({
+              method: req.method,
+              url,
+              data: req.body?.(),
+              headers: req.headers,
+              responseType: req.responseType ?? 'text',
+            });
+          } catch (err) {
+            throw isRetryableNetworkError(err) ? err : new AbortError(asError(err));
+          }
+          if (res.status < 400) return res;
+          if (!RETRY_STATUS.has(res.status) || (res.status === 500 && req.noRetryOn500)) {
+            throw new AbortError(await toMlflowError(res, label));
+          }
+          throw new RetryableResponse(res);
+        },
+        {
+          retries: this.options.maxRetries,
+          // p-retry's own wait is off: the wait is backoffDelay's (or Retry-After), taken in shouldRetry.
+          minTimeout: 0,
+          shouldRetry: async ({ error, attemptNumber }) => {
+            const res = error instanceof RetryableResponse ? error.res : undefined;
+            if (res?.data && typeof (res.data as NodeJS.ReadableStream).resume === 'function') {
+              (res.data as NodeJS.ReadableStream).resume();
+            }
+            const delayMs = backoffDelay(
+              this.options.backoffMs,
+              attemptNumber,
+              retryAfterSeconds(res?.headers?.['retry-after']),
+            );
+            this.options.onRetry?.({
+              request: label,
+              attempt: attemptNumber,
+              delayMs,
+              reason: res ? `HTTP ${res.status}` : errorCode(error),
+            });
+            await sleep(delayMs);
+            return true;
+          },
+        },
       );
-      this.options.onRetry?.({
-        request: label,
-        attempt: attempt + 1,
-        delayMs,
-        reason: res ? `HTTP ${res.status}` : errorCode(failure),
-      });
-      await sleep(delayMs);
+    } catch (err) {
+      if (err instanceof RetryableResponse) throw await toMlflowError(err.res, label);
+      if (err instanceof MlflowError) throw err;
+      throw connectionError(err, label, this.options.baseUrl, attempts);
     }
   }
 
@@ -222,6 +256,10 @@ export class HttpClient {
 function errorCode(err: unknown): string {
   const e = err as { code?: string; cause?: { code?: string } };
   return e?.code ?? e?.cause?.code ?? (err instanceof Error ? err.message : String(err));
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 function isRetryableNetworkError(err: unknown): boolean {

@@ -32,7 +32,7 @@ export {
   ModelUriError,
   statusForCode,
 } from './errors.ts';
-export { authHeader, backoffDelay, HttpClient } from './http.ts';
+export { authHeader, backoffDelay, HttpClient, retryAfterSeconds } from './http.ts';
 export { LocalBackend } from './local/backend.ts';
 export {
   CLIENT,

@@ -1,83 +1,38 @@
 import { mlflowError } from './errors.ts';
 
-/** A clause of MLflow's search filter grammar: `<type>.<key> <op> <value>`, joined by AND only. */
-export interface Clause {
-  type: 'metrics' | 'params' | 'tags' | 'attributes';
+/** `<key> = '<value>'`: `status`, `name`, `run_id`, `tags.<key>`, `params.<key>` (an `attributes.` prefix is dropped). */
+export interface Equality {
   key: string;
-  op: '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE';
-  value: string | number;
+  value: string;
 }
 
-const CLAUSE =
-  /^\s*(?:(metrics?|params?|parameters?|tags?|attributes?|attr|run)\.)?("[^"]+"|`[^`]+`|[\w.]+)\s*(!=|>=|<=|=|>|<|\bI?LIKE\b)\s*('(?:[^']*)'|"(?:[^"]*)"|-?[\d.eE+-]+)\s*$/i;
+const CLAUSE = /^\s*(?:(?:attributes?|attr|run)\.)?([\w.]+)\s*=\s*(?:'([^']*)'|"([^"]*)")\s*$/i;
 
-const TYPE_ALIASES: Record<string, Clause['type']> = {
-  metric: 'metrics',
-  metrics: 'metrics',
-  param: 'params',
-  params: 'params',
-  parameter: 'params',
-  parameters: 'params',
-  tag: 'tags',
-  tags: 'tags',
-  attribute: 'attributes',
-  attributes: 'attributes',
-  attr: 'attributes',
-  run: 'attributes',
-};
-
-function unquote(s: string): string {
-  return /^["'`].*["'`]$/.test(s) ? s.slice(1, -1) : s;
-}
-
-/** Parses a filter string; `or` and other syntax MLflow rejects raise INVALID_PARAMETER_VALUE. */
-export function parseFilter(filter: string | undefined): Clause[] {
+/**
+ * The part of MLflow's filter grammar the stack sends, for the local store and the test server: equality
+ * clauses joined by AND (`name='m' and run_id='r'`, `attributes.status = 'RUNNING'`). Anything else —
+ * OR, LIKE, comparisons — is refused with INVALID_PARAMETER_VALUE, as MLflow refuses what it cannot parse.
+ */
+export function parseEqualityFilter(filter: string | undefined): Equality[] {
   if (!filter || filter.trim() === '') return [];
-  const parts = filter.split(/\s+and\s+/i);
-  return parts.map((part) => {
+  return filter.split(/\s+and\s+/i).map((part) => {
     const m = CLAUSE.exec(part);
     if (!m || /\s+or\s+/i.test(part)) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid clause(s) in filter string: '${part.trim()}'`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid clause(s) in filter string: '${part.trim()}' (only key = 'value' clauses joined by AND are supported here)`,
+      );
     }
-    const type = m[1] ? TYPE_ALIASES[m[1].toLowerCase()]! : 'attributes';
-    const raw = m[4]!;
-    const value = /^['"]/.test(raw) ? unquote(raw) : Number(raw);
-    return { type, key: unquote(m[2]!), op: m[3]!.toUpperCase() as Clause['op'], value };
+    return { key: m[1]!, value: m[2] ?? m[3]! };
   });
 }
 
-function like(value: string, pattern: string, insensitive: boolean): boolean {
-  const re = pattern
-    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    .replaceAll('%', '.*')
-    .replaceAll('_', '.');
-  return new RegExp(`^${re}$`, insensitive ? 'is' : 's').test(value);
-}
-
-export function compare(
-  actual: string | number | undefined,
-  op: Clause['op'],
-  expected: string | number,
-): boolean {
-  if (actual === undefined) return false;
-  switch (op) {
-    case '=':
-      return String(actual) === String(expected);
-    case '!=':
-      return String(actual) !== String(expected);
-    case 'LIKE':
-      return like(String(actual), String(expected), false);
-    case 'ILIKE':
-      return like(String(actual), String(expected), true);
-    default: {
-      const a = typeof actual === 'number' ? actual : Number(actual);
-      const b = typeof expected === 'number' ? expected : Number(expected);
-      if (op === '>') return a > b;
-      if (op === '>=') return a >= b;
-      if (op === '<') return a < b;
-      return a <= b;
-    }
-  }
+/** True when every clause holds; `get` reads a key (`status`, `tags.x`, …) from the candidate. */
+export function matchesAll(clauses: readonly Equality[], get: (key: string) => unknown): boolean {
+  return clauses.every((c) => {
+    const actual = get(c.key);
+    return actual !== undefined && actual !== null && String(actual) === c.value;
+  });
 }
 
 /** Page tokens as MLflow 2.x makes them: base64 of {"offset": N}. */
@@ -108,17 +63,16 @@ export function paginate<T>(
   return next ? { items: slice, nextPageToken: next } : { items: slice };
 }
 
-/** Sorts by MLflow order_by clauses such as `metrics.acc DESC`, `version_number DESC`, `name`. */
+/** Sorts by MLflow-style order clauses (`start_time DESC`, `name ASC`): the default orders of MLflow's searches. */
 export function sortBy<T>(
   items: T[],
-  orderBy: readonly string[] | undefined,
+  orderBy: readonly string[],
   get: (item: T, key: string) => unknown,
 ): T[] {
-  if (!orderBy || orderBy.length === 0) return items;
   const keys = orderBy.map((clause) => {
     const m = /^\s*(.+?)(?:\s+(ASC|DESC))?\s*$/i.exec(clause)!;
     return {
-      key: unquote(m[1]!.replace(/^(\w+)\.(["`])(.*)\2$/, '$1.$3')),
+      key: m[1]!,
       desc: m[2]?.toUpperCase() === 'DESC',
     };
   });

@@ -72,8 +72,8 @@ export interface CreateRunInput {
 
 export interface SearchRunsInput {
   experimentIds: readonly string[];
+  /** An MLflow filter string, sent as is; the local store reads `key = 'value'` clauses joined by AND. */
   filter?: string;
-  orderBy?: readonly string[];
   maxResults?: number;
   pageToken?: string;
   runViewType?: ViewType;
@@ -120,8 +120,8 @@ export interface ModelVersion {
 }
 
 export interface SearchInput {
+  /** An MLflow filter string, sent as is; the local store reads `key = 'value'` clauses joined by AND. */
   filter?: string;
-  orderBy?: readonly string[];
   maxResults?: number;
   pageToken?: string;
 }
@@ -199,7 +199,6 @@ export interface MlflowBackend {
   /** The tracking server's MLflow version (REST `GET /version`); undefined for a local store or no answer. */
   serverVersion(): Promise<string | undefined>;
 
-  getExperiment(experimentId: string): Promise<Experiment>;
   /** undefined when no experiment has that name (deleted ones are returned, with lifecycleStage 'deleted'). */
   getExperimentByName(name: string): Promise<Experiment | undefined>;
   createExperiment(
@@ -217,7 +216,6 @@ export interface MlflowBackend {
   logBatch(runId: string, batch: LogBatchInput): Promise<void>;
   setTerminated(runId: string, status?: 'FINISHED' | 'FAILED' | 'KILLED', endTime?: number): Promise<void>;
   getRun(runId: string): Promise<Run>;
-  getMetricHistory(runId: string, key: string): Promise<Metric[]>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 
   /** Uploads one file under the run's artifact root (into `artifactPath/` when given). */
@@ -243,8 +241,6 @@ export interface MlflowBackend {
   ): Promise<RegisteredModel>;
   getRegisteredModel(name: string): Promise<RegisteredModel>;
   searchRegisteredModels(input?: SearchInput): Promise<Page<RegisteredModel>>;
-  deleteRegisteredModel(name: string): Promise<void>;
-  setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   /** Registers a version and waits until it is READY. A `runs:/` source is resolved to the concrete URI first. */
   createModelVersion(
     name: string,
@@ -266,5 +262,4 @@ export interface MlflowBackend {
   getModelVersionDownloadUri(name: string, version: string | number): Promise<string>;
   setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void>;
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
-  deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 }

@@ -47,6 +47,20 @@ describe('retries, timeouts and errors', () => {
     assert.equal(server.requests.filter((r) => r.path.endsWith('experiments/get-by-name')).length, 6);
   });
 
+  it('waits as long as Retry-After says instead of its own backoff', async () => {
+    const server = await startMlflowTestServer();
+    closers.push(server.close);
+    const waits: number[] = [];
+    const mlflow = createMlflow(
+      loadMlflowConfig({ MLFLOW_TRACKING_URI: server.url, MLFLOW_HTTP_REQUEST_BACKOFF_MS: '5000' }),
+      { onRetry: ({ delayMs }) => waits.push(delayMs) },
+    );
+    server.fail({ status: 429, retryAfter: '0', pathIncludes: 'experiments/get-by-name' });
+    server.fail({ status: 503, retryAfter: '0', pathIncludes: 'experiments/get-by-name' });
+    await mlflow.getOrCreateExperiment('throttled');
+    assert.deepEqual(waits, [0, 0]);
+  });
+
   it('gives up after the configured retries with the last status', async () => {
     const server = await startMlflowTestServer();
     closers.push(server.close);

@@ -23,9 +23,11 @@ import {
   readInputExample,
   readMlmodel,
   resolveModelUri,
+  retryAfterSeconds,
   workspaceRoot,
   writeOnnxModelDir,
 } from '../src/index.ts';
+import { parseEqualityFilter } from '../src/search.ts';
 import { fakeOnnxModel } from './helpers/index.ts';
 
 describe('loadMlflowConfig', () => {
@@ -129,6 +131,22 @@ describe('loadMlflowConfig', () => {
   });
 });
 
+describe('filters of the local store and the test server', () => {
+  it('reads key = value clauses joined by AND and refuses the rest of the grammar', () => {
+    assert.deepEqual(parseEqualityFilter(`name='cov' and run_id = "r1"`), [
+      { key: 'name', value: 'cov' },
+      { key: 'run_id', value: 'r1' },
+    ]);
+    assert.deepEqual(parseEqualityFilter("attributes.status = 'RUNNING'"), [
+      { key: 'status', value: 'RUNNING' },
+    ]);
+    assert.throws(
+      () => parseEqualityFilter("name LIKE 'cov%'"),
+      /INVALID_PARAMETER_VALUE: Invalid clause\(s\) in filter string: 'name LIKE 'cov%'' \(only key = 'value' clauses/,
+    );
+  });
+});
+
 describe('backoff and batches', () => {
   it('grows exponentially with jitter and honours Retry-After', () => {
     for (let attempt = 1; attempt <= 4; attempt++) {
@@ -140,6 +158,9 @@ describe('backoff and batches', () => {
     }
     assert.equal(backoffDelay(100, 1, 3), 3000);
     assert.equal(backoffDelay(100, 30), 60_000, 'capped');
+    assert.equal(retryAfterSeconds('7'), 7);
+    assert.equal(retryAfterSeconds('Thu, 01 Jan 1970 00:00:10 GMT', 4000), 6);
+    assert.equal(retryAfterSeconds('soon'), undefined);
   });
   it('splits into ≤100 metrics, ≤100 params, ≤100 tags per request and maps non-finite values', () => {
     const chunks = chunkBatch({

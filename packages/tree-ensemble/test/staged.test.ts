@@ -22,7 +22,7 @@ import {
   WORKSHOP_GB,
   WORKSHOP_RF,
 } from '../src/index.ts';
-import { runTask } from '../src/tasks.ts';
+import { runTask } from '../src/search/tasks.ts';
 import { loadRows } from './helper.ts';
 
 // Real covertype rows: models of different sizes score differently on them, unlike a separable toy set.

@@ -8,7 +8,7 @@ import { BackendBase, type ExperimentOptions } from '../base.ts';
 import { type BatchChunk, checkKey, parseMetricValue } from '../batch.ts';
 import type { MlflowConfig } from '../config.ts';
 import { mlflowError } from '../errors.ts';
-import { compare, paginate, parseFilter, sortBy } from '../search.ts';
+import { matchesAll, paginate, parseEqualityFilter, sortBy } from '../search.ts';
 import type {
   CreateModelVersionOptions,
   CreateRunInput,
@@ -130,13 +130,6 @@ export class LocalBackend extends BackendBase {
       ...(meta.last_update_time ? { lastUpdateTime: meta.last_update_time } : {}),
       tags: await readKeyValues(path.join(dir, 'tags')),
     };
-  }
-
-  async getExperiment(experimentId: string): Promise<Experiment> {
-    const found = await this.experimentDir(String(experimentId));
-    if (!found)
-      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with ID ${experimentId}`);
-    return this.toExperiment(found.dir, found.meta);
   }
 
   private async allExperimentIds(): Promise<string[]> {
@@ -327,15 +320,8 @@ export class LocalBackend extends BackendBase {
     return this.readRun(dir, meta);
   }
 
-  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
-    const { dir } = await this.runDir(runId);
-    checkKey('metric', key);
-    const text = await readText(path.join(dir, 'metrics', key));
-    return text ? parseMetricLines(key, text) : [];
-  }
-
   async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
-    const clauses = parseFilter(input.filter);
+    const clauses = parseEqualityFilter(input.filter);
     const view = input.runViewType ?? 'ACTIVE_ONLY';
     const runs: Run[] = [];
     for (const expId of input.experimentIds) {
@@ -348,26 +334,10 @@ export class LocalBackend extends BackendBase {
         if (view === 'ACTIVE_ONLY' && meta.lifecycle_stage !== 'active') continue;
         if (view === 'DELETED_ONLY' && meta.lifecycle_stage !== 'deleted') continue;
         const run = await this.readRun(path.join(exp.dir, runId), meta);
-        if (clauses.every((c) => compare(runField(run, c.type, c.key), c.op, c.value))) runs.push(run);
+        if (matchesAll(clauses, (key) => runField(run, key))) runs.push(run);
       }
     }
-    const byStart = sortBy(runs, ['start_time DESC'], (r, k) => runField(r, 'attributes', k));
-    const sorted = sortBy(byStart, input.orderBy, (r, key) => {
-      const dot = key.indexOf('.');
-      const type = dot > 0 ? key.slice(0, dot) : 'attributes';
-      const name = dot > 0 ? key.slice(dot + 1) : key;
-      return runField(
-        r,
-        type.startsWith('metric')
-          ? 'metrics'
-          : type.startsWith('param')
-            ? 'params'
-            : type.startsWith('tag')
-              ? 'tags'
-              : 'attributes',
-        name,
-      );
-    });
+    const sorted = sortBy(runs, ['start_time DESC'], (r, k) => runField(r, k));
     return paginate(sorted, input.maxResults ?? 1000, input.pageToken);
   }
 
@@ -393,12 +363,6 @@ export class LocalBackend extends BackendBase {
   }
   searchRegisteredModels(input?: SearchInput): Promise<Page<RegisteredModel>> {
     return this.registry.searchRegisteredModels(input);
-  }
-  deleteRegisteredModel(name: string): Promise<void> {
-    return this.registry.deleteRegisteredModel(name);
-  }
-  setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
-    return this.registry.setRegisteredModelTag(name, key, value);
   }
   protected createModelVersionRaw(
     name: string,
@@ -437,9 +401,6 @@ export class LocalBackend extends BackendBase {
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     return this.registry.getModelVersionByAlias(name, alias);
   }
-  deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    return this.registry.deleteRegisteredModelAlias(name, alias);
-  }
 }
 
 function parseMetricLines(key: string, text: string): Metric[] {
@@ -452,10 +413,14 @@ function parseMetricLines(key: string, text: string): Metric[] {
     });
 }
 
-function runField(run: Run, type: string, key: string): string | number | undefined {
-  if (type === 'metrics') return run.data.metrics[key];
-  if (type === 'params') return run.data.params[key];
-  if (type === 'tags') return run.data.tags[key];
+/** A run's value for a filter or sort key: `tags.x`, `params.x`, `metrics.x` or an attribute such as `status`. */
+function runField(run: Run, key: string): string | number | undefined {
+  const dot = key.indexOf('.');
+  const type = dot > 0 ? key.slice(0, dot) : '';
+  const name = key.slice(dot + 1);
+  if (type === 'metrics') return run.data.metrics[name];
+  if (type === 'params') return run.data.params[name];
+  if (type === 'tags') return run.data.tags[name];
   switch (key) {
     case 'run_id':
       return run.info.runId;

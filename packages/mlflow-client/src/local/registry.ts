@@ -1,8 +1,7 @@
-import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { checkKey } from '../batch.ts';
 import { mlflowError } from '../errors.ts';
-import { compare, paginate, parseFilter, sortBy } from '../search.ts';
+import { matchesAll, paginate, parseEqualityFilter, sortBy } from '../search.ts';
 import type {
   CreateModelVersionOptions,
   ModelStage,
@@ -146,45 +145,18 @@ export class LocalRegistry {
   }
 
   async searchRegisteredModels(input: SearchInput = {}): Promise<Page<RegisteredModel>> {
-    const clauses = parseFilter(input.filter);
+    const clauses = parseEqualityFilter(input.filter);
     const models: RegisteredModel[] = [];
     for (const name of await listDirs(path.join(this.root, 'models'))) {
       if (!(await readYaml(path.join(this.root, 'models', name, 'meta.yaml')))) continue;
       const model = await this.readModel(name);
-      const ok = clauses.every((c) =>
-        compare(
-          c.type === 'tags' ? model.tags[c.key] : c.key === 'name' ? model.name : undefined,
-          c.op,
-          c.value,
-        ),
+      const ok = matchesAll(clauses, (key) =>
+        key.startsWith('tags.') ? model.tags[key.slice(5)] : key === 'name' ? model.name : undefined,
       );
       if (ok) models.push(model);
     }
-    const sorted = sortBy(
-      sortBy(models, ['name ASC'], (m) => m.name),
-      input.orderBy,
-      (m, key) =>
-        key === 'name'
-          ? m.name
-          : key === 'last_updated_timestamp'
-            ? m.lastUpdatedTimestamp
-            : m.creationTimestamp,
-    );
+    const sorted = sortBy(models, ['name ASC'], (m) => m.name);
     return paginate(sorted, input.maxResults ?? 100, input.pageToken);
-  }
-
-  async deleteRegisteredModel(name: string): Promise<void> {
-    await this.modelMeta(name);
-    const dir = this.modelDir(name);
-    const trash = `${dir}.deleted-${Date.now()}`;
-    await rename(dir, trash);
-    await rm(trash, { recursive: true, force: true });
-  }
-
-  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
-    await this.modelMeta(name);
-    checkKey('tag', key);
-    await writeAtomic(path.join(this.modelDir(name), 'tags', key), value);
   }
 
   async createModelVersion(
@@ -227,41 +199,30 @@ export class LocalRegistry {
   }
 
   async searchModelVersions(input: SearchInput = {}): Promise<Page<ModelVersion>> {
-    const clauses = parseFilter(input.filter);
+    const clauses = parseEqualityFilter(input.filter);
     const versions: ModelVersion[] = [];
     for (const name of await listDirs(path.join(this.root, 'models'))) {
       if (!(await readYaml(path.join(this.root, 'models', name, 'meta.yaml')))) continue;
       const aliases = await this.aliases(name);
       for (const n of await this.versionNumbers(name)) {
         const { mv } = await this.readVersion(name, n, aliases);
-        const field = (c: (typeof clauses)[number]) =>
-          c.type === 'tags'
-            ? mv.tags[c.key]
-            : c.key === 'name'
+        const field = (key: string) =>
+          key.startsWith('tags.')
+            ? mv.tags[key.slice(5)]
+            : key === 'name'
               ? mv.name
-              : c.key === 'run_id'
+              : key === 'run_id'
                 ? mv.runId
-                : c.key === 'source'
+                : key === 'source'
                   ? mv.source
-                  : c.key === 'version_number'
-                    ? Number(mv.version)
+                  : key === 'version_number'
+                    ? mv.version
                     : undefined;
-        if (clauses.every((c) => compare(field(c), c.op, c.value))) versions.push(mv);
+        if (matchesAll(clauses, field)) versions.push(mv);
       }
     }
-    const sorted = sortBy(
-      sortBy(versions, ['name ASC', 'version_number DESC'], (v, k) =>
-        k === 'name' ? v.name : Number(v.version),
-      ),
-      input.orderBy,
-      (v, key) =>
-        key === 'name'
-          ? v.name
-          : key === 'version_number'
-            ? Number(v.version)
-            : key === 'creation_timestamp'
-              ? v.creationTimestamp
-              : v.lastUpdatedTimestamp,
+    const sorted = sortBy(versions, ['name ASC', 'version_number DESC'], (v, k) =>
+      k === 'name' ? v.name : Number(v.version),
     );
     return paginate(sorted, input.maxResults ?? 1000, input.pageToken);
   }
@@ -334,10 +295,5 @@ export class LocalRegistry {
     const version = (await this.aliases(name))[alias];
     if (version === undefined) throw notFound();
     return (await this.readVersion(name, version)).mv;
-  }
-
-  async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    await this.modelMeta(name);
-    await rm(path.join(this.modelDir(name), 'aliases', alias), { force: true });
   }
 }

@@ -10,7 +10,6 @@ import type {
   CreateModelVersionOptions,
   CreateRunInput,
   Experiment,
-  Metric,
   Mlmodel,
   ModelStage,
   ModelVersion,
@@ -20,7 +19,7 @@ import type {
   SearchInput,
   SearchRunsInput,
 } from '../types.ts';
-import { recordToTags, toExperiment, toMetric, toModelVersion, toRegisteredModel, toRun } from './convert.ts';
+import { recordToTags, toExperiment, toModelVersion, toRegisteredModel, toRun } from './convert.ts';
 import * as S from './schemas.ts';
 
 const API = '/api/2.0/mlflow';
@@ -85,12 +84,6 @@ export class RestBackend extends BackendBase {
     return this.http.json('POST', `${API}/${path}`, args, schema);
   }
 
-  async getExperiment(experimentId: string): Promise<Experiment> {
-    return toExperiment(
-      (await this.get('experiments/get', { experiment_id: experimentId }, S.ExperimentRes)).experiment,
-    );
-  }
-
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     try {
       const res = await this.get('experiments/get-by-name', { experiment_name: name }, S.ExperimentRes);
@@ -142,22 +135,6 @@ export class RestBackend extends BackendBase {
     return toRun((await this.get('runs/get', { run_id: runId }, S.RunRes)).run);
   }
 
-  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
-    const out: Metric[] = [];
-    let token: string | undefined;
-    do {
-      const res = await this.get(
-        'metrics/get-history',
-        // No max_results: some 2.x stores reject pagination here; follow a token only if one comes back.
-        { run_id: runId, metric_key: key, page_token: token },
-        S.MetricHistoryRes,
-      );
-      out.push(...(res.metrics ?? []).map(toMetric));
-      token = res.next_page_token;
-    } while (token);
-    return out;
-  }
-
   async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
     const res = await this.post(
       'runs/search',
@@ -166,7 +143,6 @@ export class RestBackend extends BackendBase {
         filter: input.filter,
         run_view_type: input.runViewType ?? 'ACTIVE_ONLY',
         max_results: input.maxResults ?? 1000,
-        order_by: input.orderBy,
         page_token: input.pageToken,
       },
       S.SearchRunsRes,
@@ -202,20 +178,11 @@ export class RestBackend extends BackendBase {
       {
         filter: input.filter,
         max_results: input.maxResults ?? 100,
-        order_by: input.orderBy,
         page_token: input.pageToken,
       },
       S.SearchRegisteredModelsRes,
     );
     return page((res.registered_models ?? []).map(toRegisteredModel), res.next_page_token);
-  }
-
-  async deleteRegisteredModel(name: string): Promise<void> {
-    await this.http.json('DELETE', `${API}/registered-models/delete`, { name }, S.Empty);
-  }
-
-  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
-    await this.post('registered-models/set-tag', { name, key, value }, S.Empty);
   }
 
   protected async createModelVersionRaw(
@@ -250,7 +217,6 @@ export class RestBackend extends BackendBase {
       {
         filter: input.filter,
         max_results: input.maxResults ?? 1000,
-        order_by: input.orderBy,
         page_token: input.pageToken,
       },
       S.SearchModelVersionsRes,
@@ -306,9 +272,5 @@ export class RestBackend extends BackendBase {
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     const res = await this.get('registered-models/alias', { name, alias }, S.ModelVersionRes);
     return toModelVersion(res.model_version);
-  }
-
-  async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    await this.http.json('DELETE', `${API}/registered-models/alias`, { name, alias }, S.Empty);
   }
 }

@@ -1,14 +1,7 @@
 import type { z } from 'zod';
 import { parseMetricValue } from '../batch.ts';
-import type { Experiment, Metric, ModelVersion, RegisteredModel, Run } from '../types.ts';
-import type {
-  ExperimentWire,
-  MetricWire,
-  ModelVersionWire,
-  RegisteredModelWire,
-  RunWire,
-  TagList,
-} from './schemas.ts';
+import type { Experiment, ModelVersion, RegisteredModel, Run } from '../types.ts';
+import type { ExperimentWire, ModelVersionWire, RegisteredModelWire, RunWire, TagList } from './schemas.ts';
 
 /** MLflow sends "" for strings the store holds empty (user_id, run_id, run_link, description): treat as absent. */
 const present = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
@@ -35,10 +28,6 @@ export function toExperiment(e: z.output<typeof ExperimentWire>): Experiment {
     lastUpdateTime: e.last_update_time,
     tags: tagsToRecord(e.tags),
   });
-}
-
-export function toMetric(m: z.output<typeof MetricWire>): Metric {
-  return { key: m.key, value: parseMetricValue(m.value), timestamp: m.timestamp ?? 0, step: m.step ?? 0 };
 }
 
 export function toRun(r: z.output<typeof RunWire>): Run {

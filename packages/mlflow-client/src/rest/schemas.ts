@@ -80,10 +80,6 @@ export const SearchRunsRes = z.object({
   runs: z.array(RunWire).optional(),
   next_page_token: z.string().optional(),
 });
-export const MetricHistoryRes = z.object({
-  metrics: z.array(MetricWire).optional(),
-  next_page_token: z.string().optional(),
-});
 export const RegisteredModelRes = z.object({ registered_model: RegisteredModelWire });
 export const SearchRegisteredModelsRes = z.object({
   registered_models: z.array(RegisteredModelWire).optional(),

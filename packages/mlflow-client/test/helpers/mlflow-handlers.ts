@@ -1,4 +1,4 @@
-import { compare, paginate, parseFilter, sortBy } from '../../src/search.ts';
+import { matchesAll, paginate, parseEqualityFilter, sortBy } from '../../src/search.ts';
 import {
   type Args,
   apiError,
@@ -17,7 +17,6 @@ import {
   latestMetrics,
   type MetricRow,
   type MlflowState,
-  metricJson,
   type RunRow,
   runInfoJson,
   runJson,
@@ -58,13 +57,17 @@ function activeRun(state: MlflowState, runId: string): RunRow {
 function statusName(v: unknown): string | undefined {
   return typeof v === 'number' ? STATUS_BY_NUMBER[v] : (v as string | undefined);
 }
-function runField(r: RunRow, type: string, key: string): string | number | undefined {
+/** A run's value for a filter or sort key: `tags.x`, `params.x`, `metrics.x` or an attribute such as `status`. */
+function runField(r: RunRow, key: string): string | number | undefined {
+  const dot = key.indexOf('.');
+  const type = dot > 0 ? key.slice(0, dot) : '';
+  const name = key.slice(dot + 1);
   if (type === 'metrics') {
-    const m = latestMetrics(r).find((x) => x.key === key);
+    const m = latestMetrics(r).find((x) => x.key === name);
     return m === undefined ? undefined : Number(m.value);
   }
-  if (type === 'params') return r.params.get(key);
-  if (type === 'tags') return r.tags.get(key);
+  if (type === 'params') return r.params.get(name);
+  if (type === 'tags') return r.tags.get(name);
   const info = runInfoJson(r) as Record<string, unknown>;
   return info[key] as string | number | undefined;
 }
@@ -165,12 +168,6 @@ export const ROUTES: Record<string, Route> = {
       return { experiment_id: e.experiment_id };
     },
   },
-  'experiments/get': {
-    methods: ['GET'],
-    handler: (args, state) => ({
-      experiment: experimentJson(experiment(state, id(args, 'experiment_id', true)!)),
-    }),
-  },
   'experiments/get-by-name': {
     methods: ['GET'],
     handler: (args, state) => {
@@ -178,44 +175,6 @@ export const ROUTES: Record<string, Route> = {
       const e = [...state.experiments.values()].find((x) => x.name === name);
       if (!e) throw notFound(`Could not find experiment with name ${name}`);
       return { experiment: experimentJson(e) };
-    },
-  },
-  'experiments/search': {
-    methods: ['GET', 'POST'],
-    enums: { view_type: VIEW_TYPES },
-    handler: (args, state) => {
-      const max = int(args, 'max_results', { max: 50_000 }) ?? 0;
-      if (max <= 0) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied.`);
-      const clauses = parseFilter(str(args, 'filter'));
-      const view = args.view_type ?? 'ACTIVE_ONLY';
-      const rows = [...state.experiments.values()].filter(
-        (e) =>
-          (view === 'ALL' ||
-            view === 3 ||
-            (view === 'DELETED_ONLY' || view === 2
-              ? e.lifecycle_stage === 'deleted'
-              : e.lifecycle_stage === 'active')) &&
-          clauses.every((c) =>
-            compare(
-              c.type === 'tags' ? e.tags.get(c.key) : (e as unknown as Record<string, string>)[c.key],
-              c.op,
-              c.value,
-            ),
-          ),
-      );
-      const page = paginate(
-        sortBy(rows, ['experiment_id DESC'], (e) => Number(e.experiment_id)),
-        max,
-        str(args, 'page_token'),
-      );
-      return { experiments: page.items.map(experimentJson), next_page_token: page.nextPageToken };
-    },
-  },
-  'experiments/delete': {
-    methods: ['POST'],
-    handler: (args, state) => {
-      experiment(state, id(args, 'experiment_id', true)!).lifecycle_stage = 'deleted';
-      return {};
     },
   },
   'experiments/restore': {
@@ -290,42 +249,7 @@ export const ROUTES: Record<string, Route> = {
     methods: ['GET'],
     handler: (args, state) => ({ run: runJson(run(state, str(args, 'run_id', true)!), true) }),
   },
-  'runs/delete': {
-    methods: ['POST'],
-    handler: (args, state) => {
-      run(state, str(args, 'run_id', true)!).lifecycle_stage = 'deleted';
-      return {};
-    },
-  },
-  'runs/restore': {
-    methods: ['POST'],
-    handler: (args, state) => {
-      run(state, str(args, 'run_id', true)!).lifecycle_stage = 'active';
-      return {};
-    },
-  },
   'runs/log-batch': { methods: ['POST'], handler: logBatch },
-  'runs/log-metric': {
-    methods: ['POST'],
-    handler: (args, state) =>
-      logBatch(
-        {
-          run_id: args.run_id,
-          metrics: [{ key: args.key, value: args.value, timestamp: args.timestamp, step: args.step }],
-        },
-        state,
-      ),
-  },
-  'runs/log-parameter': {
-    methods: ['POST'],
-    handler: (args, state) =>
-      logBatch({ run_id: args.run_id, params: [{ key: args.key, value: args.value }] }, state),
-  },
-  'runs/set-tag': {
-    methods: ['POST'],
-    handler: (args, state) =>
-      logBatch({ run_id: args.run_id, tags: [{ key: args.key, value: args.value }] }, state),
-  },
   'runs/log-model': {
     methods: ['POST'],
     handler: (args, state) => {
@@ -343,15 +267,6 @@ export const ROUTES: Record<string, Route> = {
       history.push(model);
       r.tags.set('mlflow.log-model.history', JSON.stringify(history));
       return {};
-    },
-  },
-  'metrics/get-history': {
-    methods: ['GET'],
-    handler: (args, state) => {
-      const r = run(state, str(args, 'run_id', true)!);
-      const history = r.metrics.get(str(args, 'metric_key', true)!) ?? [];
-      const page = paginate(history, int(args, 'max_results') ?? 25_000, str(args, 'page_token'));
-      return { metrics: page.items.map(metricJson), next_page_token: page.nextPageToken };
     },
   },
   'artifacts/list': {
@@ -373,7 +288,7 @@ export const ROUTES: Record<string, Route> = {
     enums: { run_view_type: VIEW_TYPES },
     handler: (args, state) => {
       const ids = strList(args, 'experiment_ids');
-      const clauses = parseFilter(str(args, 'filter'));
+      const clauses = parseEqualityFilter(str(args, 'filter'));
       const view = args.run_view_type ?? 'ACTIVE_ONLY';
       const max = int(args, 'max_results', { max: 50_000 }) ?? 1000;
       const rows = [...state.runs.values()].filter(
@@ -384,22 +299,9 @@ export const ROUTES: Record<string, Route> = {
             (view === 'DELETED_ONLY' || view === 2
               ? r.lifecycle_stage === 'deleted'
               : r.lifecycle_stage === 'active')) &&
-          clauses.every((c) => compare(runField(r, c.type, c.key), c.op, c.value)),
+          matchesAll(clauses, (key) => runField(r, key)),
       );
-      const byDefault = sortBy(rows, ['start_time DESC', 'run_id ASC'], (r, k) =>
-        runField(r, 'attributes', k),
-      );
-      const sorted = sortBy(byDefault, strList(args, 'order_by'), (r, key) => {
-        const [type, ...rest] = key.includes('.') ? key.split('.') : ['attributes', key];
-        const t = type!.startsWith('metric')
-          ? 'metrics'
-          : type!.startsWith('param')
-            ? 'params'
-            : type!.startsWith('tag')
-              ? 'tags'
-              : 'attributes';
-        return runField(r, t, rest.join('.'));
-      });
+      const sorted = sortBy(rows, ['start_time DESC', 'run_id ASC'], runField);
       const page = paginate(sorted, max, str(args, 'page_token'));
       return { runs: page.items.map((r) => runJson(r, true)), next_page_token: page.nextPageToken };
     },

@@ -1,4 +1,4 @@
-import { compare, paginate, parseFilter, sortBy } from '../../src/search.ts';
+import { matchesAll, paginate, parseEqualityFilter, sortBy } from '../../src/search.ts';
 import { type Args, apiError, bool, checkKey, int, invalid, str, strList, tagList } from './mlflow-args.ts';
 import type { Route } from './mlflow-handlers.ts';
 import { latestVersions, type MlflowState, type ModelRow, modelJson, versionJson } from './mlflow-state.ts';
@@ -48,40 +48,16 @@ export const REGISTRY_ROUTES: Record<string, Route> = {
   'registered-models/search': {
     methods: ['GET'],
     handler: (args, state) => {
-      const clauses = parseFilter(str(args, 'filter'));
+      const clauses = parseEqualityFilter(str(args, 'filter'));
       const max = int(args, 'max_results', { max: 1000 }) ?? 100;
       const rows = [...state.models.values()].filter((m) =>
-        clauses.every((c) =>
-          compare(
-            c.type === 'tags' ? m.tags.get(c.key) : c.key === 'name' ? m.name : undefined,
-            c.op,
-            c.value,
-          ),
+        matchesAll(clauses, (key) =>
+          key.startsWith('tags.') ? m.tags.get(key.slice(5)) : key === 'name' ? m.name : undefined,
         ),
       );
-      const sorted = sortBy(
-        sortBy(rows, ['name ASC'], (m) => m.name),
-        strList(args, 'order_by'),
-        (m, k) => (m as unknown as Record<string, unknown>)[k],
-      );
+      const sorted = sortBy(rows, ['name ASC'], (m) => m.name);
       const page = paginate(sorted, max, str(args, 'page_token'));
       return { registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken };
-    },
-  },
-  'registered-models/delete': {
-    methods: ['DELETE'],
-    handler: (args, state) => {
-      state.models.delete(model(state, str(args, 'name', true)!).name);
-      return {};
-    },
-  },
-  'registered-models/set-tag': {
-    methods: ['POST'],
-    handler: (args, state) => {
-      const key = str(args, 'key', true)!;
-      checkKey('tag', key);
-      model(state, str(args, 'name', true)!).tags.set(key, String(args.value ?? ''));
-      return {};
     },
   },
   'registered-models/get-latest-versions': {
@@ -92,7 +68,7 @@ export const REGISTRY_ROUTES: Record<string, Route> = {
     },
   },
   'registered-models/alias': {
-    methods: ['GET', 'POST', 'DELETE'],
+    methods: ['GET', 'POST'],
     handler: () => {
       throw new Error('dispatched by method');
     },
@@ -137,23 +113,17 @@ export const REGISTRY_ROUTES: Record<string, Route> = {
   'model-versions/search': {
     methods: ['GET'],
     handler: (args, state) => {
-      const clauses = parseFilter(str(args, 'filter'));
+      const clauses = parseEqualityFilter(str(args, 'filter'));
       const max = int(args, 'max_results', { max: 200_000 }) ?? 200_000;
       const rows = [...state.models.values()].flatMap((m) => [...m.versions.values()].map((v) => ({ m, v })));
-      const field = (x: (typeof rows)[number], type: string, key: string) =>
-        type === 'tags'
-          ? x.v.tags.get(key)
+      const field = (x: (typeof rows)[number], key: string) =>
+        key.startsWith('tags.')
+          ? x.v.tags.get(key.slice(5))
           : key === 'version_number'
             ? x.v.version
             : (x.v as unknown as Record<string, string>)[key];
-      const filtered = rows.filter((x) =>
-        clauses.every((c) => compare(field(x, c.type, c.key), c.op, c.value)),
-      );
-      const sorted = sortBy(
-        sortBy(filtered, ['name ASC', 'version_number DESC'], (x, k) => field(x, 'attributes', k)),
-        strList(args, 'order_by'),
-        (x, k) => field(x, 'attributes', k),
-      );
+      const filtered = rows.filter((x) => matchesAll(clauses, (key) => field(x, key)));
+      const sorted = sortBy(filtered, ['name ASC', 'version_number DESC'], field);
       const page = paginate(sorted, max, str(args, 'page_token'));
       return {
         model_versions: page.items.map((x) => versionJson(x.m, x.v)),
@@ -209,20 +179,11 @@ export const REGISTRY_ROUTES: Record<string, Route> = {
       artifact_uri: version(state, str(args, 'name', true)!, str(args, 'version', true)!).row.source,
     }),
   },
-  'model-versions/delete': {
-    methods: ['DELETE'],
-    handler: (args, state) => {
-      const { m, row } = version(state, str(args, 'name', true)!, str(args, 'version', true)!);
-      m.versions.delete(row.version);
-      for (const [a, v] of m.aliases) if (v === row.version) m.aliases.delete(a);
-      return {};
-    },
-  },
 };
 
 const ALIAS_RE = /^[\w-]{1,255}$/;
 
-/** registered-models/alias: POST sets, GET reads, DELETE removes — one path, three verbs. */
+/** registered-models/alias: POST sets, GET reads — one path, two verbs. */
 export function aliasHandler(method: string, args: Args, state: MlflowState): unknown {
   const name = str(args, 'name', true)!;
   const alias = str(args, 'alias', true)!;
@@ -238,11 +199,6 @@ export function aliasHandler(method: string, args: Args, state: MlflowState): un
     return {};
   }
   const m = state.models.get(name);
-  if (method === 'DELETE') {
-    if (!m) throw notFound(`Registered Model with name=${name} not found`);
-    m.aliases.delete(alias);
-    return {};
-  }
   const v = m?.aliases.get(alias);
   if (!m || v === undefined) throw invalid(`Registered model alias ${alias} not found.`);
   return { model_version: versionJson(m, m.versions.get(v)!) };

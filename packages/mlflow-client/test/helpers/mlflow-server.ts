@@ -46,6 +46,8 @@ export interface Fault {
   pathIncludes?: string;
   /** Answer with this status (JSON error body for MLflow codes, plain text for 502/503) ... */
   status?: number;
+  /** A Retry-After header (seconds or an HTTP date) on that answer. */
+  retryAfter?: string;
   /** ... or drop the connection without an answer. */
   reset?: boolean;
   /**
@@ -100,7 +102,7 @@ function applyEnumQuirk(args: Args, enums: Record<string, readonly (string | num
   return out;
 }
 
-/** An in-repo MLflow 2.x tracking server for tests, following ../shared/reference/mlflow-rest.md. */
+/** An in-repo MLflow 2.x tracking server for tests; test/contract.test.ts checks it behaves as MLflow does. */
 export async function startMlflowTestServer(
   options: MlflowTestServerOptions = {},
 ): Promise<MlflowTestServer> {
@@ -156,6 +158,7 @@ export async function startMlflowTestServer(
         return reply;
       }
       const status = fault.status ?? 503;
+      if (fault.retryAfter !== undefined) reply.header('Retry-After', fault.retryAfter);
       if (status === 502 || status === 503)
         return reply.code(status).type('text/html').send('upstream not ready');
       const code =
@@ -309,10 +312,6 @@ export async function startMlflowTestServer(
       const body = request.body as Readable | undefined;
       if (body) await pipeline(body, createWriteStream(file));
       else await pipeline(async function* () {}, createWriteStream(file));
-      return reply.send({});
-    }
-    if (request.method === 'DELETE') {
-      await rm(file, { recursive: true, force: true });
       return reply.send({});
     }
     return reply

@@ -1,3 +1,5 @@
+/// <reference path="./s3rver.d.ts" />
+// s3rver ships no types: the declaration travels with this file to every project that imports it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -8,6 +8,8 @@ export const RANKING_TAGS = {
   paretoFront: 'pipeline.pareto_front',
   chosen: 'pipeline.chosen',
   accuracyTolerance: 'pipeline.accuracy_tolerance',
+  /** The serving cost the ranking compared (the gate measures the winner again into the run's metrics). */
+  rankedUsPerRow: 'pipeline.ranked_us_per_row_single',
 } as const;
 export const PARETO_METRIC = 'pareto_front';
 
@@ -62,6 +64,7 @@ export async function recordRanking(mlflow: MlflowBackend, ranking: Ranking, log
         [RANKING_TAGS.paretoFront]: String(onFront),
         [RANKING_TAGS.chosen]: String(c === ranking.chosen),
         [RANKING_TAGS.accuracyTolerance]: String(ranking.accuracyTolerance),
+        [RANKING_TAGS.rankedUsPerRow]: String(cost(c)),
       },
     });
   }

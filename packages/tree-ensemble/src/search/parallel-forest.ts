@@ -1,13 +1,13 @@
-import type { FeatureMatrix } from './features.ts';
-import { checkData } from './gradient-boosting.ts';
-import type { TreeEnsembleModel } from './model.ts';
+import type { FeatureMatrix } from '../learn/features.ts';
+import { checkData } from '../learn/gradient-boosting.ts';
+import type { TreeEnsembleModel } from '../learn/model.ts';
 import {
   assembleForest,
   type ForestFitOptions,
   fitRandomForest,
   RANDOM_FOREST_DEFAULTS,
   type RandomForestParams,
-} from './random-forest.ts';
+} from '../learn/random-forest.ts';
 import type { Task } from './tasks.ts';
 import { defaultWorkers, runTasks, shared } from './worker-pool.ts';
 

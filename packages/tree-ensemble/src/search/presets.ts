@@ -1,4 +1,4 @@
-import type { ModelFamily } from './fit.ts';
+import type { ModelFamily } from '../learn/fit.ts';
 
 /** How a random search draws one hyperparameter. */
 export type Distribution =

@@ -1,10 +1,10 @@
+import { type FeatureMatrix, takeLabels } from '../learn/features.ts';
+import type { ModelFamily } from '../learn/fit.ts';
+import type { TreeEnsembleModel } from '../learn/model.ts';
+import { stratifiedKFold, stratifiedSplit } from '../learn/split.ts';
 import { expandCandidates } from './candidates.ts';
-import { type FeatureMatrix, takeLabels } from './features.ts';
-import type { ModelFamily } from './fit.ts';
-import type { TreeEnsembleModel } from './model.ts';
 import { fitRandomForestParallel } from './parallel-forest.ts';
 import { getPreset, type Scoring, type SearchPreset } from './presets.ts';
-import { stratifiedKFold, stratifiedSplit } from './split.ts';
 import { groupByTreeCount, treeCountParam } from './staged.ts';
 import type { FoldScore, Task } from './tasks.ts';
 import { defaultWorkers, runTasks, shared } from './worker-pool.ts';

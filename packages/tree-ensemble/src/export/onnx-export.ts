@@ -1,6 +1,6 @@
 import { MODEL_INPUT_NAMES, MODEL_OUTPUT_NAMES, NUMERIC_FEATURE_NAMES, SOIL_TYPES } from '@covertype/schema';
-import { N_FEATURES, WILDERNESS_KEYS } from './features.ts';
-import type { TreeEnsembleModel } from './model.ts';
+import { N_FEATURES, WILDERNESS_KEYS } from '../learn/features.ts';
+import type { TreeEnsembleModel } from '../learn/model.ts';
 import { attr, ElemType, encodeModel, tensorValue } from './onnx-proto.ts';
 
 export const ONNX_IR_VERSION = 8;

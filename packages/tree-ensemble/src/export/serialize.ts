@@ -1,4 +1,4 @@
-import type { ModelKind, Tree, TreeEnsembleModel } from './model.ts';
+import type { ModelKind, Tree, TreeEnsembleModel } from '../learn/model.ts';
 
 export const MODEL_FORMAT = 'covertype-tree-ensemble';
 export const MODEL_FORMAT_VERSION = 1;

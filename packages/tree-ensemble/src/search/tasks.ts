@@ -1,10 +1,10 @@
-import { evaluate } from './evaluate.ts';
-import { type FeatureMatrix, takeLabels, takeRows } from './features.ts';
-import { fitModel, type ModelFamily } from './fit.ts';
-import type { Tree, TreeEnsembleModel } from './model.ts';
-import { fitForestTree, RANDOM_FOREST_DEFAULTS, type RandomForestParams } from './random-forest.ts';
+import { evaluate } from '../learn/evaluate.ts';
+import { type FeatureMatrix, takeLabels, takeRows } from '../learn/features.ts';
+import { fitModel, type ModelFamily } from '../learn/fit.ts';
+import type { Tree, TreeEnsembleModel } from '../learn/model.ts';
+import { fitForestTree, RANDOM_FOREST_DEFAULTS, type RandomForestParams } from '../learn/random-forest.ts';
+import { fitValueCodes } from '../learn/value-codes.ts';
 import { fitStaged, groupByTreeCount, treeCountParam } from './staged.ts';
-import { fitValueCodes } from './value-codes.ts';
 
 /** Work that runs the same in the main thread or in a worker (everything here is structured-cloneable). */
 export type Task =

@@ -1,5 +1,5 @@
+import { Rng } from '../learn/random.ts';
 import type { Distribution, SearchSpace } from './presets.ts';
-import { Rng } from './random.ts';
 
 /** Every candidate's full params (fixed + grid point or random draw + derived), in a stable order. */
 export function expandCandidates(space: SearchSpace, seed: number): Record<string, unknown>[] {

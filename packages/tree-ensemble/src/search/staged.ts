@@ -1,8 +1,8 @@
-import type { FeatureMatrix } from './features.ts';
-import type { ModelFamily } from './fit.ts';
-import { fitGradientBoosting, type GradientBoostingParams } from './gradient-boosting.ts';
-import type { TreeEnsembleModel } from './model.ts';
-import { assembleForest, growForestTrees, type RandomForestParams } from './random-forest.ts';
+import type { FeatureMatrix } from '../learn/features.ts';
+import type { ModelFamily } from '../learn/fit.ts';
+import { fitGradientBoosting, type GradientBoostingParams } from '../learn/gradient-boosting.ts';
+import type { TreeEnsembleModel } from '../learn/model.ts';
+import { assembleForest, growForestTrees, type RandomForestParams } from '../learn/random-forest.ts';
 
 /*
  * Staged fits: candidates whose params differ only in the number of trees share one fit of the
