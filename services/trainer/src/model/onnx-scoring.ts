@@ -18,7 +18,11 @@ export function modelFeeds(rows: readonly CovertypeRow[]): Record<string, ort.Te
   return toModelFeeds(ort.Tensor, toModelColumns(rows));
 }
 
-/** One onnxruntime session on the model's bytes, with one intra-op thread as the inference API runs it. */
+/**
+ * One onnxruntime session on the model's bytes with one intra-op thread. The inference API opens its own
+ * (its ModelSession adds sequential execution, full graph optimisation and load-time tensor checks); tree
+ * models give the same labels either way.
+ */
 export async function openModelSession(onnx: Uint8Array): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
@@ -28,8 +32,8 @@ export async function openModelSession(onnx: Uint8Array): Promise<ort.InferenceS
 }
 
 /**
- * Scores an ONNX model exactly as the inference API will run it (onnxruntime, the model I/O contract
- * of @covertype/schema) on labelled rows. Used by the promotion gate for both the candidate and the
+ * Scores an ONNX model on labelled rows with onnxruntime, fed through @covertype/schema's model I/O
+ * contract (toModelFeeds) as the inference API feeds it. Used by the promotion gate for both the candidate and the
  * current champion, so both are judged on the same test table by the same code.
  */
 export async function scoreOnnx(
