@@ -8,7 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { installErrorHandler } from './errors.ts';
+import { installErrorHandler, installNotFoundHandler } from './errors.ts';
 
 export interface ServiceAppOptions {
   title: string;
@@ -31,6 +31,7 @@ export async function createServiceApp(options: ServiceAppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installNotFoundHandler(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -89,3 +90,8 @@ function withoutSafeIntegerBounds(schema: unknown): void {
 }
 
 export type ZodApp = Awaited<ReturnType<typeof createServiceApp>>;
+
+/** A plugin of routes with zod schemas (register it with `app.register`). */
+export type { FastifyPluginAsyncZod as RoutePlugin } from 'fastify-type-provider-zod';
+/** The zod validator compiler every route uses unless it sets its own (which may delegate to it). */
+export { validatorCompiler as zodValidatorCompiler };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COVER_TYPES, EXAMPLE_FEATURES, SOIL_TYPES } from '@covertype/schema';
-import { PredictResponseSchema } from '../src/schemas.ts';
+import { PredictResponseSchema } from '../src/schemas/predict.ts';
 import { startApp, type TestApp } from './helper.ts';
 
 interface Operation {

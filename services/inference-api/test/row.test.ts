@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EXAMPLE_FEATURES } from '@covertype/schema';
 import { checkRow } from '../src/input/row.ts';
-import { PredictRowSchema } from '../src/schemas.ts';
+import { PredictRowSchema } from '../src/schemas/predict.ts';
 
 // A negative vertical distance is valid (water below the point).
 const valid = { ...EXAMPLE_FEATURES, Vertical_Distance_To_Hydrology: -10 };

@@ -7,7 +7,8 @@ import {
   toWildernessArea,
   WILDERNESS_AREAS,
 } from '@covertype/schema';
-import { HttpError, listNames } from '@covertype/service-kit';
+import { listNames } from '@covertype/service-kit';
+import { fieldOf, InvalidFieldError } from '../errors.ts';
 
 /**
  * Fast hand-written validation of one covertype row from JSON (the zod schemas in schemas.ts
@@ -21,10 +22,9 @@ import { HttpError, listNames } from '@covertype/service-kit';
  */
 export function checkRow(value: unknown, where = 'body'): ModelInputRow {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(
-      400,
-      `${where}: expected an object with the covertype features, got ${kindOf(value)}`,
+    throw new InvalidFieldError(
       where,
+      `expected an object with the covertype features, got ${kindOf(value)}`,
     );
   }
   const input = value as Record<string, unknown>;
@@ -46,18 +46,13 @@ export function checkRow(value: unknown, where = 'body'): ModelInputRow {
 export function checkWilderness(v: unknown, where: string): string {
   if (v === undefined || v === null || v === MISSING_WILDERNESS) return MISSING_WILDERNESS;
   if (typeof v !== 'string') {
-    throw new HttpError(
-      400,
-      `${where}.Wilderness_Area: expected a string, got ${kindOf(v)}`,
-      field(where, 'Wilderness_Area'),
-    );
+    throw new InvalidFieldError(`${where}.Wilderness_Area`, `expected a string, got ${kindOf(v)}`);
   }
   const area = toWildernessArea(v);
   if (area === undefined) {
-    throw new HttpError(
-      400,
-      `${where}.Wilderness_Area: unknown wilderness area ${JSON.stringify(v)}; expected one of ${WILDERNESS_AREAS.join(', ')} (or omit it)`,
-      field(where, 'Wilderness_Area'),
+    throw new InvalidFieldError(
+      `${where}.Wilderness_Area`,
+      `unknown wilderness area ${JSON.stringify(v)}; expected one of ${WILDERNESS_AREAS.join(', ')} (or omit it)`,
     );
   }
   return area;
@@ -66,35 +61,29 @@ export function checkWilderness(v: unknown, where: string): string {
 export function checkSoil(v: unknown, where: string): number {
   if (v === undefined || v === null || v === MISSING_SOIL) return MISSING_SOIL;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new HttpError(
-      400,
-      `${where}.Soil_Type: expected an integer ELU soil code, got ${kindOf(v)}`,
-      field(where, 'Soil_Type'),
-    );
+    throw new InvalidFieldError(`${where}.Soil_Type`, `expected an integer ELU soil code, got ${kindOf(v)}`);
   }
   if (!isSoilType(v)) {
-    throw new HttpError(
-      400,
-      `${where}.Soil_Type: unknown soil code ${v}; expected one of the 40 ELU codes of the UCI documentation (e.g. 7745), or omit it`,
-      field(where, 'Soil_Type'),
+    throw new InvalidFieldError(
+      `${where}.Soil_Type`,
+      `unknown soil code ${v}; expected one of the 40 ELU codes of the UCI documentation (e.g. 7745), or omit it`,
     );
   }
   return v;
 }
 
-function numericError(where: string, name: string, v: unknown, min: number, max: number): HttpError {
-  const f = field(where, name);
-  if (v === undefined)
-    return new HttpError(400, `${where}.${name}: missing field (a number ${min}..${max})`, f);
+function numericError(where: string, name: string, v: unknown, min: number, max: number): InvalidFieldError {
+  const path = `${where}.${name}`;
+  if (v === undefined) return new InvalidFieldError(path, `missing field (a number ${min}..${max})`);
   if (typeof v !== 'number') {
-    return new HttpError(400, `${where}.${name}: expected a number ${min}..${max}, got ${kindOf(v)}`, f);
+    return new InvalidFieldError(path, `expected a number ${min}..${max}, got ${kindOf(v)}`);
   }
-  if (!Number.isFinite(v)) return new HttpError(400, `${where}.${name}: ${v} is not a finite number`, f);
-  return new HttpError(400, `${where}.${name}: ${v} is out of range; expected ${min}..${max}`, f);
+  if (!Number.isFinite(v)) return new InvalidFieldError(path, `${v} is not a finite number`);
+  return new InvalidFieldError(path, `${v} is out of range; expected ${min}..${max}`);
 }
 
 /** Every missing numeric feature from index `from` on (the earlier ones are present), in one message. */
-function missingError(where: string, input: Record<string, unknown>, from: number): HttpError {
+function missingError(where: string, input: Record<string, unknown>, from: number): InvalidFieldError {
   const missing = NUMERIC_FEATURES.slice(from).filter((spec) => input[spec.name] === undefined);
   const first = missing[0]!;
   if (missing.length === 1) return numericError(where, first.name, undefined, first.min, first.max);
@@ -102,15 +91,11 @@ function missingError(where: string, input: Record<string, unknown>, from: numbe
   const others = Object.keys(input).filter(
     (k) => !known.has(k) && k !== 'Wilderness_Area' && k !== 'Soil_Type',
   );
-  return new HttpError(
-    400,
-    `${where}: ${missing.length} required fields are missing: ${listNames(missing.map((s) => `${s.name} (${s.min}..${s.max})`))}${others.length ? `; other fields given: ${listNames(others.map((k) => JSON.stringify(k)))}` : ''}`,
-    field(where, first.name),
+  return new InvalidFieldError(
+    where,
+    `${missing.length} required fields are missing: ${listNames(missing.map((s) => `${s.name} (${s.min}..${s.max})`))}${others.length ? `; other fields given: ${listNames(others.map((k) => JSON.stringify(k)))}` : ''}`,
+    fieldOf(`${where}.${first.name}`),
   );
-}
-
-function field(where: string, name: string): string {
-  return where === 'body' ? name : `${where.replace(/^body\.?/, '')}.${name}`;
 }
 
 export function kindOf(v: unknown): string {

@@ -1,14 +1,10 @@
-import type { ZodApp } from '@covertype/service-kit';
+import type { RoutePlugin } from '@covertype/service-kit';
 import { z } from 'zod';
-import type { ModelManager } from '../model/model-manager.ts';
-import type { Metrics } from '../plugins/metrics.ts';
-import { RETRY_AFTER_NOT_READY } from './common.ts';
+import { RETRY_AFTER_NOT_READY } from '../errors.ts';
 
 /** Readiness (the default model is loaded) and the Prometheus scrape. Liveness is /healthz from service-kit. */
-export function healthRoutes(
-  app: ZodApp,
-  { manager, metrics }: { manager: ModelManager; metrics: Metrics },
-): void {
+export const healthRoutes: RoutePlugin = async (app) => {
+  const { models: manager, metrics } = app;
   app.get(
     '/readyz',
     {
@@ -55,4 +51,4 @@ export function healthRoutes(
         .send(text);
     },
   );
-}
+};
