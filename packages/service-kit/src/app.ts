@@ -38,7 +38,11 @@ export async function createServiceApp(options: ServiceAppOptions) {
       info: { title: options.title, version: options.version, description: options.description },
     },
     transform: (document) => {
-      const transformed = jsonSchemaTransform(document);
+      // A route may declare a plain JSON Schema (e.g. @covertype/schema's row) where zod would be.
+      const { body, ...rest } = (document.schema ?? {}) as { body?: unknown };
+      const plainBody = body !== undefined && !isZod(body) ? body : undefined;
+      const transformed = jsonSchemaTransform(plainBody ? { ...document, schema: rest } : document);
+      if (plainBody) (transformed.schema as { body?: unknown }).body = plainBody;
       withoutSafeIntegerBounds(transformed.schema);
       return transformed;
     },
@@ -69,6 +73,10 @@ export async function createServiceApp(options: ServiceAppOptions) {
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+function isZod(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema;
 }
 
 /**

@@ -3,41 +3,12 @@ import {
   CoverTypeValueSchema,
   EXAMPLE_COVER_TYPE,
   EXAMPLE_FEATURES,
-  isSoilType,
-  NumericFeaturesSchema,
-  SOIL_TYPES,
-  toWildernessArea,
-  WILDERNESS_AREAS,
+  FEATURES_JSON_SCHEMA,
 } from '@covertype/schema';
 import { z } from 'zod';
 
-/** One row as /predict takes it (documentation; the hot path checks with input/row.ts). */
-export const PredictRowSchema = NumericFeaturesSchema.extend({
-  Wilderness_Area: z
-    .string()
-    .refine((v) => v === '' || toWildernessArea(v) !== undefined, { message: 'unknown wilderness area' })
-    .nullable()
-    .optional()
-    .meta({
-      description: `One of ${WILDERNESS_AREAS.join(', ')} (long names accepted); omitted, null or '' = missing. Unknown names are rejected.`,
-    }),
-  Soil_Type: z
-    .number()
-    .int()
-    .min(0)
-    .max(SOIL_TYPES[SOIL_TYPES.length - 1]!)
-    .refine((v) => v === 0 || isSoilType(v), { message: 'unknown soil code' })
-    .nullable()
-    .optional()
-    .meta({
-      description:
-        'USFS ELU soil code (one of the 40 of the UCI list); omitted, null or 0 = missing. Unknown codes are rejected.',
-      enum: [0, ...SOIL_TYPES],
-      examples: [SOIL_TYPES[28]],
-    }),
-}).meta({
-  example: EXAMPLE_FEATURES,
-});
+/** One row as /predict takes it: the row contract itself (input/row.ts validates with it too). */
+export const PredictRowSchema = FEATURES_JSON_SCHEMA;
 
 export const ModelQuerySchema = z.object({
   model: z.string().max(300).optional().meta({
@@ -73,9 +44,12 @@ export const PredictResponseSchema = z.object({ ...servedModel, ...PredictionSch
   example: { ...EXAMPLE_MODEL, ...EXAMPLE_PREDICTION },
 });
 
-export const BatchBodySchema = z.object({ rows: z.array(PredictRowSchema) }).meta({
+export const BatchBodySchema = {
+  type: 'object',
+  required: ['rows'],
+  properties: { rows: { type: 'array', items: FEATURES_JSON_SCHEMA } },
   example: { rows: [EXAMPLE_FEATURES] },
-});
+} as const;
 
 export const BatchResponseSchema = z.object({ ...servedModel, predictions: z.array(PredictionSchema) }).meta({
   description: 'One prediction per row, in the order of the rows',
