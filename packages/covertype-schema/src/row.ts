@@ -37,9 +37,9 @@ export const EXAMPLE_COVER_TYPE: CoverType = 5;
 
 /**
  * The one contract of a valid row, as JSON Schema built from the feature table (features.ts,
- * wilderness.ts, soil.ts). Ajv compiles it for every check: a request row (here and, through the
- * route schema, in /docs), a CSV record (strings, coerced), and the data API's plain rows (its byte
- * scanner reads the same table). Decisions:
+ * wilderness.ts, soil.ts). Ajv compiles it for every check: a request row (also the route's body in
+ * /docs) and a data file's record (its strings read as numbers); the data API's byte scanner for
+ * plain rows reads the same tables. Decisions:
  * - a numeric feature that is missing, not a number or outside its documented range is rejected (a
  *   tree would silently predict from a wrong branch);
  * - in a request, Wilderness_Area and Soil_Type may be absent, null or '' / 0: the model treats them
