@@ -1,6 +1,7 @@
 import type { RoutePlugin } from '@covertype/service-kit';
 import { z } from 'zod';
 import { RETRY_AFTER_NOT_READY } from '../errors.ts';
+import { LoadingSchema, ReadySchema } from '../schemas/health.ts';
 
 /** Readiness (the default model is loaded) and the Prometheus scrape. Liveness is /healthz from service-kit. */
 export const healthRoutes: RoutePlugin = async (app) => {
@@ -12,12 +13,8 @@ export const healthRoutes: RoutePlugin = async (app) => {
         summary: 'Readiness: a model is loaded and serving',
         tags: ['health'],
         response: {
-          200: z
-            .object({ status: z.literal('ready'), model: z.string(), version: z.string().nullable() })
-            .meta({ description: 'The default model is loaded and serving' }),
-          503: z
-            .object({ status: z.literal('loading'), message: z.string() })
-            .meta({ description: 'No model loaded yet: the message says what is awaited (Retry-After)' }),
+          200: ReadySchema,
+          503: LoadingSchema,
         },
       },
     },

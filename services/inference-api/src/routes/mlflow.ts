@@ -1,10 +1,10 @@
-import { EXAMPLE_COVER_TYPE, type ModelInputRow } from '@covertype/schema';
+import type { ModelInputRow } from '@covertype/schema';
 import { installErrorHandler, type RoutePlugin } from '@covertype/service-kit';
 import { z } from 'zod';
 import { RETRY_AFTER_NOT_READY } from '../errors.ts';
 import { FORMATS, rowsFromCsv, rowsFromMlflowJson } from '../input/mlflow.ts';
 import { errorResponses } from '../schemas/errors.ts';
-import { InvocationsBody, MlflowError } from '../schemas/mlflow.ts';
+import { InvocationsBody, InvocationsResponse, MlflowError } from '../schemas/mlflow.ts';
 import { fastBody, modelFor, plainJson, rowProbabilities } from './common.ts';
 
 const INVOCATION_TYPES = ['application/json', 'text/csv'];
@@ -42,22 +42,7 @@ export const mlflowRoutes: RoutePlugin<{ maxBatch: number; serverVersion: string
         consumes: INVOCATION_TYPES,
         body: InvocationsBody,
         response: {
-          200: z
-            .object({
-              predictions: z.object({
-                label: z.array(z.number().int().min(1).max(7)),
-                probabilities: z.array(z.array(z.number().min(0).max(1))),
-              }),
-            })
-            .meta({
-              description: 'The class of each row (1..7) and its 7 class probabilities, in row order',
-              example: {
-                predictions: {
-                  label: [EXAMPLE_COVER_TYPE],
-                  probabilities: [[0.02, 0.09, 0.01, 0, 0.85, 0.02, 0.01]],
-                },
-              },
-            }),
+          200: InvocationsResponse,
           ...errorResponses(MlflowError, [400, 413, 415, 503], {
             route: 'POST /invocations',
             consumes: INVOCATION_TYPES,

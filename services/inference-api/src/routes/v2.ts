@@ -1,6 +1,5 @@
 import { MODEL_OUTPUT_NAMES } from '@covertype/schema';
 import { installErrorHandler, type RoutePlugin } from '@covertype/service-kit';
-import { z } from 'zod';
 import { ModelLoadingError } from '../errors.ts';
 import { checkInfer, type ParsedInfer } from '../input/v2.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
@@ -9,9 +8,13 @@ import { type ErrorStatus, errorResponses } from '../schemas/errors.ts';
 import {
   InferRequestSchema,
   InferResponseSchema,
+  LiveSchema,
   ModelMetadataSchema,
+  ModelReadySchema,
   NameParams,
   NOT_READY,
+  ServerMetadataSchema,
+  ServerReadySchema,
   V2Error,
   VersionParams,
 } from '../schemas/v2.ts';
@@ -57,9 +60,7 @@ export const v2Routes: RoutePlugin<{ maxBatch: number; serverVersion: string }> 
         tags: ['v2'],
         summary: 'Server metadata',
         response: {
-          200: z
-            .object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) })
-            .meta({ description: 'Server name, version and protocol extensions (none)' }),
+          200: ServerMetadataSchema,
         },
       },
     },
@@ -75,7 +76,7 @@ export const v2Routes: RoutePlugin<{ maxBatch: number; serverVersion: string }> 
       schema: {
         tags: ['v2'],
         summary: 'Liveness',
-        response: { 200: z.object({ live: z.boolean() }).meta({ description: 'The process is up' }) },
+        response: { 200: LiveSchema },
       },
     },
     async () => ({ live: true }),
@@ -87,7 +88,7 @@ export const v2Routes: RoutePlugin<{ maxBatch: number; serverVersion: string }> 
         tags: ['v2'],
         summary: 'Readiness (the default model is loaded)',
         response: {
-          200: z.object({ ready: z.boolean() }).meta({ description: 'The default model is loaded' }),
+          200: ServerReadySchema,
           503: V2Error.meta({ description: NOT_READY }),
         },
       },
@@ -166,9 +167,7 @@ export const v2Routes: RoutePlugin<{ maxBatch: number; serverVersion: string }> 
           summary: 'Model readiness',
           params,
           response: {
-            200: z
-              .object({ name: z.string(), ready: z.boolean() })
-              .meta({ description: 'The model is loaded and ready' }),
+            200: ModelReadySchema,
             ...v2Errors(`GET ${prefix}/ready`, [404, 503]),
           },
         },

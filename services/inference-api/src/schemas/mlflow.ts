@@ -1,4 +1,4 @@
-import { EXAMPLE_FEATURES, NUMERIC_FEATURE_NAMES } from '@covertype/schema';
+import { EXAMPLE_COVER_TYPE, EXAMPLE_FEATURES, NUMERIC_FEATURE_NAMES } from '@covertype/schema';
 import { z } from 'zod';
 
 export const InvocationsBody = z
@@ -31,3 +31,20 @@ export const InvocationsBody = z
   });
 
 export const MlflowError = z.object({ error_code: z.string(), message: z.string() });
+
+export const InvocationsResponse = z
+  .object({
+    predictions: z.object({
+      label: z.array(z.number().int().min(1).max(7)),
+      probabilities: z.array(z.array(z.number().min(0).max(1))),
+    }),
+  })
+  .meta({
+    description: 'The class of each row (1..7) and its 7 class probabilities, in row order',
+    example: {
+      predictions: {
+        label: [EXAMPLE_COVER_TYPE],
+        probabilities: [[0.02, 0.09, 0.01, 0, 0.85, 0.02, 0.01]],
+      },
+    },
+  });

@@ -89,3 +89,14 @@ export const NameParams = z.object({ name: z.string().meta({ description: 'Regis
 export const VersionParams = NameParams.extend({
   version: z.string().meta({ description: 'Registered model version' }),
 });
+
+export const ServerMetadataSchema = z
+  .object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) })
+  .meta({ description: 'Server name, version and protocol extensions (none)' });
+export const LiveSchema = z.object({ live: z.boolean() }).meta({ description: 'The process is up' });
+export const ServerReadySchema = z
+  .object({ ready: z.boolean() })
+  .meta({ description: 'The default model is loaded' });
+export const ModelReadySchema = z
+  .object({ name: z.string(), ready: z.boolean() })
+  .meta({ description: 'The model is loaded and ready' });
