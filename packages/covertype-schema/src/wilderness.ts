@@ -26,7 +26,12 @@ const ALIASES: Record<string, WildernessArea> = {
   'cache la poudre wilderness area': 'Cache',
 };
 
+const CANONICAL: ReadonlySet<string> = new Set(WILDERNESS_AREAS);
+
 /** Maps a name or known alias (any case, extra spaces) to the canonical name, or undefined. */
 export function toWildernessArea(value: string): WildernessArea | undefined {
-  return ALIASES[value.trim().replace(/\s+/g, ' ').toLowerCase()];
+  if (CANONICAL.has(value)) return value as WildernessArea;
+  const key = value.trim().replace(/\s+/g, ' ').toLowerCase();
+  // Own keys only: "constructor" is no wilderness area.
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }

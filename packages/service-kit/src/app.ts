@@ -8,7 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { installErrorHandler } from './errors.ts';
+import { installErrorHandler, installNotFoundHandler } from './errors.ts';
 
 export interface ServiceAppOptions {
   title: string;
@@ -31,13 +31,18 @@ export async function createServiceApp(options: ServiceAppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installNotFoundHandler(app);
 
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: options.title, version: options.version, description: options.description },
     },
     transform: (document) => {
-      const transformed = jsonSchemaTransform(document);
+      // A route may declare a plain JSON Schema (e.g. @covertype/schema's row) where zod would be.
+      const { body, ...rest } = (document.schema ?? {}) as { body?: unknown };
+      const plainBody = body !== undefined && !isZod(body) ? body : undefined;
+      const transformed = jsonSchemaTransform(plainBody ? { ...document, schema: rest } : document);
+      if (plainBody) (transformed.schema as { body?: unknown }).body = plainBody;
       withoutSafeIntegerBounds(transformed.schema);
       return transformed;
     },
@@ -70,6 +75,10 @@ export async function createServiceApp(options: ServiceAppOptions) {
   return app;
 }
 
+function isZod(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema;
+}
+
 /**
  * zod gives every integer the bounds ±(2^53 − 1), which /docs would show as limits and use in
  * examples; an integer with real bounds declares them with .min()/.max().
@@ -89,3 +98,8 @@ function withoutSafeIntegerBounds(schema: unknown): void {
 }
 
 export type ZodApp = Awaited<ReturnType<typeof createServiceApp>>;
+
+/** A plugin of routes with zod schemas (register it with `app.register`). */
+export type { FastifyPluginAsyncZod as RoutePlugin } from 'fastify-type-provider-zod';
+/** The zod validator compiler every route uses unless it sets its own (which may delegate to it). */
+export { validatorCompiler as zodValidatorCompiler };

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isResponseSerializationError } from 'fastify-type-provider-zod';
 
 /** The body of every 4xx/5xx answer: a specific message, and the field when one is at fault. */
 export interface ErrorBody {
@@ -10,17 +10,15 @@ export interface ErrorBody {
   reason?: string;
 }
 
-/** An error a handler throws to answer with a given status and a message for the client. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly field?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
+/**
+ * What a service's error catalog (built with `@fastify/error`) may add to an error: the field at
+ * fault, headers (Retry-After), and `expose` for a 5xx whose message the client should read (a 503
+ * "not loaded yet"); a 4xx message is always shown.
+ */
+export interface ClientErrorFields {
+  field?: string | undefined;
+  headers?: Record<string, string>;
+  expose?: boolean;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -84,34 +82,58 @@ export function unsupportedMediaTypeMessage(
   return `${what}: ${route} takes ${accepted.join(' or ')} (send -H 'Content-Type: ${accepted[0]}')`;
 }
 
-/** One error handler for every service: 4xx say what was wrong and where; 5xx never leak a stack. */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof HttpError) {
-      return reply
-        .code(err.statusCode)
-        .headers(err.headers)
-        .send(errorBody(err.statusCode, err.message, err.field));
-    }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const first = err.validation[0]!;
-      const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || undefined;
-      const where = err.validationContext ?? 'request';
-      const message = `${where}${field ? `.${field}` : ''}: ${first.message}`;
-      return reply.code(400).send(errorBody(400, message, field, first.message));
-    }
-    if (isResponseSerializationError(err)) {
-      request.log.error({ err }, 'response does not match its schema');
-      return reply.code(500).send(errorBody(500, 'internal error'));
-    }
-    const status = err.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err }, 'request failed');
-      return reply.code(status).send(errorBody(status, 'internal error'));
-    }
+/** An error as the client sees it, whatever protocol shapes the body. */
+export interface ErrorReply {
+  status: number;
+  message: string;
+  field?: string | undefined;
+  /** For a validation error: the validator's reason alone. */
+  reason?: string | undefined;
+  headers: Record<string, string>;
+  /** A failure of ours (logged), as opposed to an answer the client caused or may read. */
+  internal: boolean;
+}
+
+/** A request-validation error as "where.field: reason" (one formatter for every validator). */
+export function validationMessage(err: FastifyError): { message: string; field?: string; reason: string } {
+  const first = err.validation![0]!;
+  const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || undefined;
+  const where = err.validationContext ?? 'request';
+  const reason = first.message ?? 'invalid';
+  return { message: `${where}${field ? `.${field}` : ''}: ${reason}`, ...(field ? { field } : {}), reason };
+}
+
+/** The status, message, field and headers an error maps to. */
+export function errorReply(err: FastifyError & ClientErrorFields, request: FastifyRequest): ErrorReply {
+  if (err.validation?.length) return { status: 400, ...validationMessage(err), headers: {}, internal: false };
+  if (isResponseSerializationError(err))
+    return { status: 500, message: 'internal error', headers: {}, internal: true };
+  const status = err.statusCode ?? 500;
+  if (status >= 500 && !err.expose) return { status, message: 'internal error', headers: {}, internal: true };
+  return {
+    status,
     // Fastify's own 4xx (bad JSON, body too large, wrong content type) carry a readable message.
-    return reply.code(status).send(errorBody(status, clientErrorMessage(err, request)));
+    message: clientErrorMessage(err, request),
+    field: err.field,
+    headers: err.headers ?? {},
+    internal: false,
+  };
+}
+
+/** Installs an error handler that answers each error with `body` (every service's, or one protocol's). */
+export function installErrorHandler(
+  app: FastifyInstance,
+  body: (e: ErrorReply) => unknown = (e) => errorBody(e.status, e.message, e.field, e.reason),
+): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const e = errorReply(err, request);
+    if (e.internal) request.log.error({ err }, 'request failed');
+    return reply.code(e.status).headers(e.headers).send(body(e));
   });
+}
+
+/** The 404 of an unknown route. */
+export function installNotFoundHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}`));
   });

@@ -8,8 +8,6 @@ export interface RunOptions {
   host: string;
   /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
   shutdownTimeoutMs: number;
-  /** Runs after the server stopped accepting connections (close pools, timers). */
-  onClose?: () => Promise<void>;
 }
 
 /** Listens and shuts down gracefully on SIGTERM/SIGINT: stop accepting, drain, exit. */
@@ -29,8 +27,8 @@ export async function listenWithShutdown(options: RunOptions): Promise<void> {
     }, options.shutdownTimeoutMs);
     timer.unref();
     try {
+      // Plugins stop what they started (pools, timers, the model) in their onClose hooks.
       await app.close();
-      await options.onClose?.();
       logger.info('stopped');
       process.exit(0);
     } catch (err) {

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import createError from '@fastify/error';
 import { z } from 'zod';
-import {
-  ConfigError,
-  createServiceApp,
-  HttpError,
-  listNames,
-  parseConfig,
-  type ZodApp,
-} from '../src/index.ts';
+import { ConfigError, createServiceApp, listNames, parseConfig, type ZodApp } from '../src/index.ts';
+
+class NotLoaded extends createError('TEST_NOT_LOADED', 'model not loaded yet', 503) {
+  readonly expose = true;
+  readonly headers = { 'retry-after': '1' };
+}
 
 describe('createServiceApp', () => {
   let app: ZodApp;
@@ -35,7 +34,7 @@ describe('createServiceApp', () => {
       async () => ({ n: 1, k: 1 }),
     );
     app.get('/teapot', async () => {
-      throw new HttpError(503, 'model not loaded yet', undefined, { 'retry-after': '1' });
+      throw new NotLoaded();
     });
     app.get('/boom', async () => {
       throw new Error('secret internals');
@@ -68,7 +67,7 @@ describe('createServiceApp', () => {
     assert.equal(res.statusCode, 400);
   });
 
-  it('passes HttpError status, message and headers through', async () => {
+  it("passes an exposed catalog error's status, message and headers through", async () => {
     const res = await app.inject({ method: 'GET', url: '/teapot' });
     assert.equal(res.statusCode, 503);
     assert.equal(res.headers['retry-after'], '1');

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { HttpError } from '@covertype/service-kit';
 import type { Logger } from 'pino';
 import { BATCHES_PER_GROUP, BatchPlan, GROUPS } from './batches/batch-plan.ts';
 import type { Dataset } from './dataset/dataset.ts';
+import { GroupExhaustedError } from './errors.ts';
 import { FRESH, type GroupProgress, nextBatchAt, step } from './state/progress.ts';
 import type { PersistedState, StateStore } from './state/state-store.ts';
 
@@ -79,12 +79,7 @@ export class DataService {
   ): Promise<{ body: Buffer; batchNumber: number; advanced: boolean }> {
     const result = step(this.progress[group - 1]!, this.options.now(), this.minUpdateMs);
     if (result.kind === 'exhausted') {
-      throw new HttpError(
-        400,
-        `group_number ${group} is exhausted: all ${BATCHES_PER_GROUP} batches were served; ` +
-          `GET /restart_data_generation?group_number=${group} starts it again from batch 1`,
-        'group_number',
-      );
+      throw new GroupExhaustedError(group, BATCHES_PER_GROUP);
     }
     if (result.advanced) {
       this.progress[group - 1] = result.progress;

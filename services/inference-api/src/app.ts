@@ -1,10 +1,11 @@
 import { createServiceApp, type ZodApp } from '@covertype/service-kit';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { ModelManager } from './model/model-manager.ts';
-import { startIdleCollector } from './plugins/idle-gc.ts';
-import { Metrics, registerMetrics } from './plugins/metrics.ts';
-import { createShedding } from './plugins/shedding.ts';
+import type { ModelManagerOptions } from './model/model-manager.ts';
+import { idleGcPlugin } from './plugins/idle-gc.ts';
+import { Metrics, metricsPlugin } from './plugins/metrics.ts';
+import { modelManagerPlugin } from './plugins/model-manager.ts';
+import { createShedding, sheddingPlugin } from './plugins/shedding.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mlflowRoutes } from './routes/mlflow.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -14,7 +15,8 @@ import { v2Routes } from './routes/v2.ts';
 export const SERVICE_VERSION = '0.1.0';
 
 export interface AppOptions {
-  manager: ModelManager;
+  /** What the model manager serves and how (its maxBatch is the app's). */
+  model: Omit<ModelManagerOptions, 'maxBatch'>;
   metrics?: Metrics;
   logger: Logger | false;
   maxBatch: number;
@@ -26,11 +28,16 @@ export interface AppOptions {
   idleGcMs?: number;
 }
 
-export type App = ZodApp & { metrics: Metrics; inflight: () => number };
+/** The app, decorated with `models`, `metrics` and `inflight` by its plugins. */
+export type App = ZodApp;
 
-/** Builds the inference API around an injected model manager; tests use app.inject on it. */
+/**
+ * Builds the inference API: the service skeleton, then our plugins (shedding, the model manager,
+ * metrics, idle GC), then the routes. The model loads once the app is ready; `app.close()` stops it.
+ */
 export async function buildApp(options: AppOptions): Promise<App> {
   const metrics = options.metrics ?? new Metrics();
+  // Shedding happens in the HTTP server itself, which Fastify builds from serverFactory.
   const shedding = createShedding({ maxInflight: options.maxInflight, metrics });
   const app = await createServiceApp({
     title: 'covertype inference API',
@@ -49,41 +56,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
   // A child logger per request costs CPU on every request; bind the request id only when logging requests.
   if (!options.logRequests) app.setChildLoggerFactory((logger) => logger);
-  app.addHook('preClose', (done) => {
-    shedding.closing();
-    done();
-  });
-  if (options.idleGcMs) {
-    const collector = startIdleCollector({
-      activity: shedding.arrivals,
-      idleMs: options.idleGcMs,
-      onCollect: ({ youngBefore, youngAfter, ms }) =>
-        app.log.debug(
-          { youngBeforeMb: youngBefore / 2 ** 20, youngAfterMb: youngAfter / 2 ** 20, ms },
-          'idle: garbage collected',
-        ),
-    });
-    app.addHook('onClose', (_app, done) => {
-      collector.stop();
-      done();
-    });
-  }
-  registerMetrics(app, metrics);
-  options.manager
-    .on('inference', (seconds, rows, model) => metrics.observeInference(seconds, rows, model))
-    .on('load', ({ model, previous }) => {
-      metrics.setModel(model, previous);
-      metrics.reloads.inc({ result: 'loaded' });
-    })
-    .on('refused', () => metrics.reloads.inc({ result: 'refused' }));
-  if (options.manager.current) metrics.setModel(options.manager.current);
 
-  const { manager, maxBatch } = options;
-  predictRoutes(app, { manager, maxBatch });
-  mlflowRoutes(app, { manager, maxBatch, serverVersion: SERVICE_VERSION });
-  v2Routes(app, { manager, maxBatch, serverVersion: SERVICE_VERSION });
-  modelRoutes(app, { manager });
-  healthRoutes(app, { manager, metrics });
+  const { maxBatch } = options;
+  await app.register(sheddingPlugin, { shedding });
+  await app.register(modelManagerPlugin, { ...options.model, maxBatch });
+  await app.register(metricsPlugin, { metrics });
+  if (options.idleGcMs)
+    await app.register(idleGcPlugin, { idleMs: options.idleGcMs, activity: shedding.arrivals });
 
-  return Object.assign(app, { metrics, inflight: shedding.inflight });
+  await app.register(predictRoutes, { maxBatch });
+  await app.register(mlflowRoutes, { maxBatch, serverVersion: SERVICE_VERSION });
+  await app.register(v2Routes, { maxBatch, serverVersion: SERVICE_VERSION });
+  await app.register(modelRoutes);
+  await app.register(healthRoutes);
+  return app;
 }

@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { createLogger, listenWithShutdown, runMain } from '@covertype/service-kit';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
-import { ModelManager } from './model/model-manager.ts';
 import { localPath } from './model/model-source.ts';
 import { RoutingModelSource } from './model/source-for.ts';
 
@@ -57,21 +56,19 @@ async function worker(): Promise<void> {
   const logger = createLogger(NAME, config.LOG_LEVEL);
   const source = new RoutingModelSource(config.MODEL_CACHE_DIR, config.mlflow, logger);
   const registry = localPath(config.MODEL_URI) === undefined ? source.registryUri : undefined;
-  const manager = new ModelManager({
-    source,
-    uri: config.MODEL_URI,
-    cacheDir: config.MODEL_CACHE_DIR,
-    logger,
-    pollMs: config.MODEL_POLL_SECONDS * 1000,
-    retryMaxMs: config.MODEL_RETRY_MAX,
-    lruSize: config.MODEL_LRU_SIZE,
-    maxBatch: config.MAX_BATCH,
-    batchWaitMs: config.MICRO_BATCH_WAIT,
-    threads: config.ORT_THREADS,
-    ...(registry ? { registry } : {}),
-  });
   const app = await buildApp({
-    manager,
+    model: {
+      source,
+      uri: config.MODEL_URI,
+      cacheDir: config.MODEL_CACHE_DIR,
+      logger,
+      pollMs: config.MODEL_POLL_SECONDS * 1000,
+      retryMaxMs: config.MODEL_RETRY_MAX,
+      lruSize: config.MODEL_LRU_SIZE,
+      batchWaitMs: config.MICRO_BATCH_WAIT,
+      threads: config.ORT_THREADS,
+      ...(registry ? { registry } : {}),
+    },
     logger,
     maxBatch: config.MAX_BATCH,
     maxInflight: config.MAX_INFLIGHT,
@@ -79,8 +76,6 @@ async function worker(): Promise<void> {
     logRequests: config.LOG_REQUESTS,
     idleGcMs: config.IDLE_GC_SECONDS * 1000,
   });
-  // Listen at once: /healthz answers while the model loads, /readyz says when it is ready.
-  void manager.start();
   // The registry client loads in the background (a local MODEL_URI needs none); its settings were checked above.
   if (registry) {
     source.mlflow().catch((err: Error) => {
@@ -88,13 +83,13 @@ async function worker(): Promise<void> {
       process.exit(1);
     });
   }
+  // Listens at once: the model loads in the background (/healthz answers, /readyz says when it serves).
   await listenWithShutdown({
     app,
     logger,
     port: config.PORT,
     host: config.HOST,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT,
-    onClose: () => manager.stop(),
   });
   logger.info({ port: config.PORT, modelUri: config.MODEL_URI, registry, docs: '/docs' }, 'listening');
 }

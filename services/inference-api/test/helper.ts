@@ -9,7 +9,7 @@ import { readDataRows } from '@covertype/testkit';
 import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
 import pino from 'pino';
 import { type App, buildApp } from '../src/app.ts';
-import { ModelManager, type ModelManagerOptions } from '../src/model/model-manager.ts';
+import type { ModelManagerOptions } from '../src/model/model-manager.ts';
 import { LocalModelSource } from '../src/model/model-source.ts';
 
 /** The first `limit` valid rows of covertype.csv after skipping `skip`. */
@@ -65,7 +65,6 @@ export const silent = pino({ level: 'silent' });
 
 export interface TestApp {
   app: App;
-  manager: ModelManager;
   modelDir: string;
   close: () => Promise<void>;
 }
@@ -84,36 +83,29 @@ export async function startApp(
   const tmp = await tempDir();
   const modelDir = path.join(tmp.dir, 'covertype');
   await writeModelDir(modelDir, options.bytes ?? (await trainModel()));
-  const manager = new ModelManager({
-    source: new LocalModelSource(),
-    uri: modelDir,
-    cacheDir: path.join(tmp.dir, 'cache'),
-    logger: silent,
-    pollMs: 0,
-    retryMaxMs: 200,
-    lruSize: 2,
-    maxBatch: options.maxBatch ?? 64,
-    ...options.manager,
-  });
   const app = await buildApp({
-    manager,
+    model: {
+      source: new LocalModelSource(),
+      uri: modelDir,
+      cacheDir: path.join(tmp.dir, 'cache'),
+      logger: silent,
+      pollMs: 0,
+      retryMaxMs: 200,
+      lruSize: 2,
+      ...options.manager,
+    },
     logger: false,
     maxBatch: options.maxBatch ?? 64,
     maxInflight: options.maxInflight ?? 64,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
   });
-  const started = manager.start();
-  if (options.wait !== false) {
-    await started;
-    await manager.ready(10_000);
-  }
+  await app.ready();
+  if (options.wait !== false) await app.models.ready(10_000);
   return {
     app,
-    manager,
     modelDir,
     close: async () => {
       await app.close();
-      await manager.stop();
       await tmp.cleanup();
     },
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COVER_TYPES, EXAMPLE_FEATURES, SOIL_TYPES } from '@covertype/schema';
-import { PredictResponseSchema } from '../src/schemas.ts';
+import { PredictResponseSchema } from '../src/schemas/predict.ts';
 import { startApp, type TestApp } from './helper.ts';
 
 interface Operation {
@@ -64,11 +64,12 @@ describe('the OpenAPI document at /docs/json', () => {
     const body = (
       spec.paths['/predict']!.post as unknown as {
         requestBody: {
-          content: Record<string, { schema: { properties: Record<string, { enum?: number[] }> } }>;
+          content: Record<string, { schema: { properties: Record<string, { enum?: (number | null)[] }> } }>;
         };
       }
     ).requestBody.content['application/json']!.schema;
-    assert.deepEqual(body.properties.Soil_Type!.enum, [0, ...SOIL_TYPES]);
+    // OpenAPI 3.0: a nullable enum lists null among its values.
+    assert.deepEqual(body.properties.Soil_Type!.enum, [0, ...SOIL_TYPES, null]);
   });
 
   it('shows a real row and a consistent prediction as the /predict examples', () => {

@@ -5,7 +5,6 @@ import { createMlflow, loadMlflowConfig } from '@covertype/mlflow';
 import { startMlflowTestServer, startS3Server } from '@covertype/mlflow/testing';
 import { SERVING_COST_TAGS } from '@covertype/schema';
 import { buildApp } from '../src/app.ts';
-import { ModelManager } from '../src/model/model-manager.ts';
 import { RoutingModelSource } from '../src/model/source-for.ts';
 import { bodyOf, loadRows, registerModel, silent, tempDir, trainModel } from './helper.ts';
 
@@ -28,18 +27,23 @@ describe('models from the MLflow registry with artifacts in S3', () => {
     const v1 = await registerModel(backend, a);
     await registerModel(backend, b, { name: 'covertype-small' });
 
-    const manager = new ModelManager({
-      source: new RoutingModelSource(path.join(tmp.dir, 'cache'), loadMlflowConfig(env), silent),
-      uri: 'models:/covertype@champion',
-      cacheDir: path.join(tmp.dir, 'cache'),
-      logger: silent,
-      pollMs: 50,
-      retryMaxMs: 200,
-      lruSize: 2,
+    const app = await buildApp({
+      model: {
+        source: new RoutingModelSource(path.join(tmp.dir, 'cache'), loadMlflowConfig(env), silent),
+        uri: 'models:/covertype@champion',
+        cacheDir: path.join(tmp.dir, 'cache'),
+        logger: silent,
+        pollMs: 50,
+        retryMaxMs: 200,
+        lruSize: 2,
+      },
+      logger: false,
       maxBatch: 64,
+      maxInflight: 64,
+      bodyLimit: 1 << 20,
     });
-    const app = await buildApp({ manager, logger: false, maxBatch: 64, maxInflight: 64, bodyLimit: 1 << 20 });
-    void manager.start();
+    await app.ready();
+    const manager = app.models;
     try {
       await manager.ready(15_000);
       const first = await app.inject({ method: 'POST', url: '/predict', payload: row });
@@ -105,7 +109,6 @@ describe('models from the MLflow registry with artifacts in S3', () => {
       assert.equal(missing.statusCode, 404);
     } finally {
       await app.close();
-      await manager.stop();
       await mlflow.close();
       await s3.close();
       await tmp.cleanup();

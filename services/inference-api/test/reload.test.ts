@@ -29,7 +29,7 @@ describe('hot reload', () => {
     const [first, second] = await Promise.all([trainModel(0, 8), trainModel(1, 3)]);
     const t = await startApp({ bytes: first, manager: { pollMs: 40 } });
     try {
-      const versionBefore = t.manager.current!.version;
+      const versionBefore = t.app.models.current!.version;
       const before = (
         await t.app.inject({ method: 'POST', url: '/predict/batch', payload: { rows: bodies } })
       ).json();
@@ -50,7 +50,7 @@ describe('hot reload', () => {
       });
       await new Promise((r) => setTimeout(r, 100));
       await replaceModel(t.modelDir, second);
-      await until('the new version', () => t.manager.current!.version !== versionBefore);
+      await until('the new version', () => t.app.models.current!.version !== versionBefore);
       await new Promise((r) => setTimeout(r, 100));
       stop = true;
       await Promise.all(clients);
@@ -68,16 +68,16 @@ describe('hot reload', () => {
       assert.notDeepEqual(after.predictions, before.predictions, 'the new model answers');
 
       // A broken file: refused, the current version keeps serving.
-      const serving = t.manager.current!.version;
+      const serving = t.app.models.current!.version;
       await replaceModel(t.modelDir, new TextEncoder().encode('this is not an onnx graph'));
       await until('the refusal', async () =>
         (await t.app.inject('/metrics')).body.includes('model_reloads_total{result="refused"} 1'),
       );
-      assert.equal(t.manager.current!.version, serving);
+      assert.equal(t.app.models.current!.version, serving);
       const still = await t.app.inject({ method: 'POST', url: '/predict/batch', payload: { rows: bodies } });
       assert.equal(still.statusCode, 200);
       assert.deepEqual(still.json().predictions, after.predictions);
-      assert.match(t.manager.lastError ?? '', /cannot open the ONNX model/);
+      assert.match(t.app.models.lastError ?? '', /cannot open the ONNX model/);
     } finally {
       await t.close();
     }

@@ -2,7 +2,7 @@ import { CSV_COLUMNS, checkRecord } from '@covertype/schema';
 import { splitCsvLine } from './csv-line.ts';
 import { type Dataset, RowKind } from './dataset.ts';
 
-const WILDERNESS_INDEX = 10;
+const WILDERNESS_INDEX = CSV_COLUMNS.indexOf('Wilderness_Area');
 const COMMA = 44;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const OPEN = Buffer.from('[');

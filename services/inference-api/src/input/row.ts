@@ -1,116 +1,85 @@
 import {
-  isSoilType,
+  FEATURES_JSON_SCHEMA,
   MISSING_SOIL,
   MISSING_WILDERNESS,
   type ModelInputRow,
   NUMERIC_FEATURES,
+  rowAjv,
   toWildernessArea,
   WILDERNESS_AREAS,
 } from '@covertype/schema';
-import { HttpError, listNames } from '@covertype/service-kit';
+import { listNames } from '@covertype/service-kit';
+import type { ErrorObject } from 'ajv';
+import { fieldOf, InvalidFieldError } from '../errors.ts';
+
+/** The row contract (@covertype/schema's FEATURES_JSON_SCHEMA, also /predict's body in /docs), compiled once. */
+const validateRow = rowAjv().compile(FEATURES_JSON_SCHEMA);
+const SPECS = new Map(NUMERIC_FEATURES.map((f) => [f.name as string, f]));
 
 /**
- * Fast hand-written validation of one covertype row from JSON (the zod schemas in schemas.ts
- * document the same rules for OpenAPI; a test keeps the two in agreement). Decisions:
- * - a numeric feature that is missing, not a number, NaN/±Infinity or outside its documented
- *   range is rejected: a tree would silently predict from a wrong branch;
- * - Wilderness_Area and Soil_Type may be absent, null or '' / 0: the model treats them as missing;
- * - an unknown wilderness name or soil code is rejected (most likely a typo or a different code
- *   list, which must not pass unnoticed);
- * - other fields (Cover_Type, ids) are ignored.
+ * Checks one covertype row from JSON against the row schema (every protocol ends here) and returns
+ * it as the model takes it: the wilderness name canonical, missing categories as the model's
+ * missing values ('' and 0). The row object itself is reused; other fields are left as they are.
  */
 export function checkRow(value: unknown, where = 'body'): ModelInputRow {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(
-      400,
-      `${where}: expected an object with the covertype features, got ${kindOf(value)}`,
-      where,
-    );
-  }
-  const input = value as Record<string, unknown>;
-  const row = {} as Record<string, unknown>;
-  for (let i = 0; i < NUMERIC_FEATURES.length; i++) {
-    const spec = NUMERIC_FEATURES[i]!;
-    const v = input[spec.name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < spec.min || v > spec.max) {
-      if (v === undefined) throw missingError(where, input, i);
-      throw numericError(where, spec.name, v, spec.min, spec.max);
-    }
-    row[spec.name] = v;
-  }
-  row.Wilderness_Area = checkWilderness(input.Wilderness_Area, where);
-  row.Soil_Type = checkSoil(input.Soil_Type, where);
+  if (!validateRow(value)) throw rowError(validateRow.errors![0]!, value, where);
+  const row = value as Record<string, unknown>;
+  const area = row.Wilderness_Area as string | null | undefined;
+  row.Wilderness_Area = area ? toWildernessArea(area) : MISSING_WILDERNESS;
+  row.Soil_Type ??= MISSING_SOIL;
   return row as ModelInputRow;
 }
 
-export function checkWilderness(v: unknown, where: string): string {
-  if (v === undefined || v === null || v === MISSING_WILDERNESS) return MISSING_WILDERNESS;
-  if (typeof v !== 'string') {
-    throw new HttpError(
-      400,
-      `${where}.Wilderness_Area: expected a string, got ${kindOf(v)}`,
-      field(where, 'Wilderness_Area'),
+/** The 400 for the schema's first objection: the field at fault, what arrived and what was expected. */
+function rowError(error: ErrorObject, value: unknown, where: string): InvalidFieldError {
+  const input = value as Record<string, unknown>;
+  if (error.keyword === 'required') return missingError(where, input);
+  const name = error.instancePath.slice(1);
+  if (!name)
+    return new InvalidFieldError(
+      where,
+      `expected an object with the covertype features, got ${kindOf(value)}`,
+    );
+  const path = `${where}.${name}`;
+  const v = input[name];
+  const spec = SPECS.get(name);
+  if (spec) {
+    if (typeof v !== 'number')
+      return new InvalidFieldError(path, `expected a number ${spec.min}..${spec.max}, got ${kindOf(v)}`);
+    if (!Number.isFinite(v)) return new InvalidFieldError(path, `${v} is not a finite number`);
+    return new InvalidFieldError(path, `${v} is out of range; expected ${spec.min}..${spec.max}`);
+  }
+  if (name === 'Wilderness_Area') {
+    if (error.keyword === 'type') return new InvalidFieldError(path, `expected a string, got ${kindOf(v)}`);
+    return new InvalidFieldError(
+      path,
+      `unknown wilderness area ${JSON.stringify(v)}; expected one of ${WILDERNESS_AREAS.join(', ')} (or omit it)`,
     );
   }
-  const area = toWildernessArea(v);
-  if (area === undefined) {
-    throw new HttpError(
-      400,
-      `${where}.Wilderness_Area: unknown wilderness area ${JSON.stringify(v)}; expected one of ${WILDERNESS_AREAS.join(', ')} (or omit it)`,
-      field(where, 'Wilderness_Area'),
-    );
-  }
-  return area;
+  if (error.keyword === 'type')
+    return new InvalidFieldError(path, `expected an integer ELU soil code, got ${kindOf(v)}`);
+  return new InvalidFieldError(
+    path,
+    `unknown soil code ${v}; expected one of the 40 ELU codes of the UCI documentation (e.g. 7745), or omit it`,
+  );
 }
 
-export function checkSoil(v: unknown, where: string): number {
-  if (v === undefined || v === null || v === MISSING_SOIL) return MISSING_SOIL;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new HttpError(
-      400,
-      `${where}.Soil_Type: expected an integer ELU soil code, got ${kindOf(v)}`,
-      field(where, 'Soil_Type'),
-    );
-  }
-  if (!isSoilType(v)) {
-    throw new HttpError(
-      400,
-      `${where}.Soil_Type: unknown soil code ${v}; expected one of the 40 ELU codes of the UCI documentation (e.g. 7745), or omit it`,
-      field(where, 'Soil_Type'),
-    );
-  }
-  return v;
-}
-
-function numericError(where: string, name: string, v: unknown, min: number, max: number): HttpError {
-  const f = field(where, name);
-  if (v === undefined)
-    return new HttpError(400, `${where}.${name}: missing field (a number ${min}..${max})`, f);
-  if (typeof v !== 'number') {
-    return new HttpError(400, `${where}.${name}: expected a number ${min}..${max}, got ${kindOf(v)}`, f);
-  }
-  if (!Number.isFinite(v)) return new HttpError(400, `${where}.${name}: ${v} is not a finite number`, f);
-  return new HttpError(400, `${where}.${name}: ${v} is out of range; expected ${min}..${max}`, f);
-}
-
-/** Every missing numeric feature from index `from` on (the earlier ones are present), in one message. */
-function missingError(where: string, input: Record<string, unknown>, from: number): HttpError {
-  const missing = NUMERIC_FEATURES.slice(from).filter((spec) => input[spec.name] === undefined);
+/** Every missing numeric feature in one message (one alone keeps the one-field message). */
+function missingError(where: string, input: Record<string, unknown>): InvalidFieldError {
+  const missing = NUMERIC_FEATURES.filter((spec) => input[spec.name] === undefined);
   const first = missing[0]!;
-  if (missing.length === 1) return numericError(where, first.name, undefined, first.min, first.max);
+  const path = `${where}.${first.name}`;
+  if (missing.length === 1)
+    return new InvalidFieldError(path, `missing field (a number ${first.min}..${first.max})`);
   const known = new Set<string>(NUMERIC_FEATURES.map((f) => f.name));
   const others = Object.keys(input).filter(
     (k) => !known.has(k) && k !== 'Wilderness_Area' && k !== 'Soil_Type',
   );
-  return new HttpError(
-    400,
-    `${where}: ${missing.length} required fields are missing: ${listNames(missing.map((s) => `${s.name} (${s.min}..${s.max})`))}${others.length ? `; other fields given: ${listNames(others.map((k) => JSON.stringify(k)))}` : ''}`,
-    field(where, first.name),
+  return new InvalidFieldError(
+    where,
+    `${missing.length} required fields are missing: ${listNames(missing.map((s) => `${s.name} (${s.min}..${s.max})`))}${others.length ? `; other fields given: ${listNames(others.map((k) => JSON.stringify(k)))}` : ''}`,
+    fieldOf(path),
   );
-}
-
-function field(where: string, name: string): string {
-  return where === 'body' ? name : `${where.replace(/^body\.?/, '')}.${name}`;
 }
 
 export function kindOf(v: unknown): string {

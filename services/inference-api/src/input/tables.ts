@@ -1,5 +1,5 @@
 import { FEATURE_COLUMNS, type ModelInputRow, NUMERIC_FEATURE_NAMES } from '@covertype/schema';
-import { HttpError } from '@covertype/service-kit';
+import { InvalidFieldError, TooManyRowsError } from '../errors.ts';
 import { checkRow, kindOf } from './row.ts';
 
 /**
@@ -8,25 +8,20 @@ import { checkRow, kindOf } from './row.ts';
  */
 
 export function checkCount(count: number, maxBatch: number, where: string): void {
-  if (count === 0) throw new HttpError(400, `${where}: expected at least one row`, where);
+  if (count === 0) throw new InvalidFieldError(where, 'expected at least one row');
   if (count > maxBatch) {
-    throw new HttpError(
-      413,
-      `${where}: ${count} rows exceed MAX_BATCH=${maxBatch}; split the request`,
-      where,
-    );
+    throw new TooManyRowsError(where, count, maxBatch);
   }
 }
 
 /** A row given as values in `columns` order (FEATURE_COLUMNS when none are named). */
 export function rowFromValues(values: unknown, columns: readonly string[], where: string): ModelInputRow {
   if (!Array.isArray(values))
-    throw new HttpError(400, `${where}: expected an array of values, got ${kindOf(values)}`, where);
+    throw new InvalidFieldError(where, `expected an array of values, got ${kindOf(values)}`);
   if (values.length !== columns.length) {
-    throw new HttpError(
-      400,
-      `${where}: has ${values.length} values, expected ${columns.length} (${columns.join(', ')})`,
+    throw new InvalidFieldError(
       where,
+      `has ${values.length} values, expected ${columns.length} (${columns.join(', ')})`,
     );
   }
   const record: Record<string, unknown> = {};
@@ -38,16 +33,15 @@ export function rowFromValues(values: unknown, columns: readonly string[], where
 export function positionalColumns(width: number, where: string): readonly string[] {
   if (width === FEATURE_COLUMNS.length) return FEATURE_COLUMNS;
   if (width === NUMERIC_FEATURE_NAMES.length) return NUMERIC_FEATURE_NAMES;
-  throw new HttpError(
-    400,
-    `${where}: rows have ${width} values; expected 10 (numeric features) or 12 (${FEATURE_COLUMNS.join(', ')})`,
+  throw new InvalidFieldError(
     where,
+    `rows have ${width} values; expected 10 (numeric features) or 12 (${FEATURE_COLUMNS.join(', ')})`,
   );
 }
 
 export function rowsFromRecords(records: unknown, maxBatch: number, where: string): ModelInputRow[] {
   if (!Array.isArray(records))
-    throw new HttpError(400, `${where}: expected an array of rows, got ${kindOf(records)}`, where);
+    throw new InvalidFieldError(where, `expected an array of rows, got ${kindOf(records)}`);
   checkCount(records.length, maxBatch, where);
   return records.map((r, i) => checkRow(r, `${where}[${i}]`));
 }
@@ -59,7 +53,7 @@ export function rowsFromArrays(
   where: string,
 ): ModelInputRow[] {
   if (!Array.isArray(data))
-    throw new HttpError(400, `${where}: expected an array of rows, got ${kindOf(data)}`, where);
+    throw new InvalidFieldError(where, `expected an array of rows, got ${kindOf(data)}`);
   checkCount(data.length, maxBatch, where);
   const first = data[0];
   const cols = columns ?? positionalColumns(Array.isArray(first) ? first.length : -1, where);
@@ -77,14 +71,10 @@ export function rowsFromColumns(
   for (const name of names) {
     const col = columns[name];
     if (!Array.isArray(col))
-      throw new HttpError(400, `${where}.${name}: expected an array, got ${kindOf(col)}`, `${where}.${name}`);
+      throw new InvalidFieldError(`${where}.${name}`, `expected an array, got ${kindOf(col)}`);
     if (n === -1) n = col.length;
     else if (col.length !== n) {
-      throw new HttpError(
-        400,
-        `${where}.${name}: has ${col.length} values, other columns have ${n}`,
-        `${where}.${name}`,
-      );
+      throw new InvalidFieldError(`${where}.${name}`, `has ${col.length} values, other columns have ${n}`);
     }
   }
   checkCount(Math.max(n, 0), maxBatch, where);
@@ -114,13 +104,12 @@ export function rowsFromModelTensors(
 ): ModelInputRow[] {
   const width = NUMERIC_FEATURE_NAMES.length;
   if (!Array.isArray(numeric))
-    throw new HttpError(400, `${where}.numeric: expected an array, got ${kindOf(numeric)}`, 'numeric');
+    throw new InvalidFieldError(`${where}.numeric`, `expected an array, got ${kindOf(numeric)}`);
   const flat = numeric.length > 0 && Array.isArray(numeric[0]) ? numeric.flat() : numeric;
   if (flat.length % width !== 0) {
-    throw new HttpError(
-      400,
-      `${where}.numeric: has ${flat.length} values, expected a multiple of ${width}`,
-      'numeric',
+    throw new InvalidFieldError(
+      `${where}.numeric`,
+      `has ${flat.length} values, expected a multiple of ${width}`,
     );
   }
   const n = flat.length / width;
@@ -128,10 +117,10 @@ export function rowsFromModelTensors(
   const column = (values: unknown, name: string): unknown[] | undefined => {
     if (values === undefined || values === null) return undefined;
     if (!Array.isArray(values))
-      throw new HttpError(400, `${where}.${name}: expected an array, got ${kindOf(values)}`, name);
+      throw new InvalidFieldError(`${where}.${name}`, `expected an array, got ${kindOf(values)}`);
     const col = values.length > 0 && Array.isArray(values[0]) ? values.flat() : values;
     if (col.length !== n)
-      throw new HttpError(400, `${where}.${name}: has ${col.length} values, expected ${n}`, name);
+      throw new InvalidFieldError(`${where}.${name}`, `has ${col.length} values, expected ${n}`);
     return col;
   };
   const areas = column(wilderness, 'Wilderness_Area');

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   MODEL_CLASS_LABELS,
   type ModelInputRow,
@@ -39,13 +40,14 @@ export interface ModelManagerOptions {
 export const REGISTER_HINT =
   'train and register one with `pnpm pipeline` (or the trainer service) using the same MLFLOW_TRACKING_URI';
 
+/** What the manager emits (node:events), e.g. for the metrics plugin. */
 export interface ModelEvents {
   /** After every model run. */
-  inference: InferenceObserver;
+  inference: Parameters<InferenceObserver>;
   /** After the default model was swapped (or first loaded). */
-  load: (event: { model: LoadedModel; previous?: LoadedModel | undefined }) => void;
+  load: [event: { model: LoadedModel; previous?: LoadedModel | undefined }];
   /** A new version that failed to load or validate; the previous one keeps serving. */
-  refused: (event: { resolved: ResolvedModel; error: Error }) => void;
+  refused: [event: { resolved: ResolvedModel; error: Error }];
 }
 
 /** Rows every new version must predict before it may serve: mid-range values, all categories, missing ones. */
@@ -91,7 +93,7 @@ export class ModelNotReadyError extends Error {
  * stage and swaps in new versions once validated, and keeps other models chosen per request in a
  * small LRU.
  */
-export class ModelManager {
+export class ModelManager extends EventEmitter<ModelEvents> {
   private model: LoadedModel | undefined;
   private readonly others = new Map<string, Promise<LoadedModel>>();
   private readonly cache: ResolutionCache;
@@ -103,21 +105,11 @@ export class ModelManager {
   lastError: string | undefined;
   /** Versions refused by validation (cacheKey), not retried until the alias moves again. */
   private readonly refused = new Set<string>();
-  private readonly listeners: { [K in keyof ModelEvents]: ModelEvents[K][] } = {
-    inference: [],
-    load: [],
-    refused: [],
-  };
-  private readonly observeInference: InferenceObserver = (seconds, rows, model) => {
-    for (const fn of this.listeners.inference) fn(seconds, rows, model);
-  };
-
-  on<K extends keyof ModelEvents>(event: K, listener: ModelEvents[K]): this {
-    this.listeners[event].push(listener);
-    return this;
-  }
+  private readonly observeInference: InferenceObserver = (seconds, rows, model) =>
+    this.emit('inference', seconds, rows, model);
 
   constructor(private readonly options: ModelManagerOptions) {
+    super();
     this.cache = new ResolutionCache(options.cacheDir);
   }
 
@@ -175,7 +167,7 @@ export class ModelManager {
     if (this.refused.has(resolved.cacheKey)) return;
     const next = await this.load(resolved).catch((err: Error) => {
       this.refused.add(resolved.cacheKey);
-      for (const fn of this.listeners.refused) fn({ resolved, error: err });
+      this.emit('refused', { resolved, error: err });
       throw err;
     });
     this.swap(next);
@@ -288,7 +280,7 @@ export class ModelManager {
       { model: next.name, version: next.version, previous: previous?.version, runner: next.session.runner },
       'model loaded',
     );
-    for (const fn of this.listeners.load) fn({ model: next, previous });
+    this.emit('load', { model: next, previous });
     if (previous) {
       // Runs already queued on the old session still finish; release it once they surely have.
       setTimeout(() => void previous.release().catch(() => {}), 10_000).unref();

@@ -1,4 +1,10 @@
-import { HttpError } from '@covertype/service-kit';
+/** A per-request model choice that names no registered model (a path, a bucket URL, a typo). */
+export class ModelRefError extends Error {
+  override name = 'ModelRefError';
+  constructor(readonly ref: string) {
+    super(`${JSON.stringify(ref)} is not a registered model reference`);
+  }
+}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,127}$/;
 
@@ -13,11 +19,7 @@ export function modelRefToUri(ref: string, defaultUri: string): string {
   const name = at >= 0 ? ref.slice(0, at) : slash >= 0 ? ref.slice(0, slash) : ref;
   const suffix = at >= 0 ? ref.slice(at) : slash >= 0 ? ref.slice(slash) : defaultSuffix(defaultUri);
   if (!NAME.test(name) || !/^(@[A-Za-z0-9_-]{1,255}|\/[A-Za-z0-9_-]{1,64})$/.test(suffix)) {
-    throw new HttpError(
-      400,
-      `model ${JSON.stringify(ref)} is not a registered model reference; expected name, name@alias or name/version`,
-      'model',
-    );
+    throw new ModelRefError(ref);
   }
   return `models:/${name}${suffix}`;
 }

@@ -1,5 +1,6 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import fp from 'fastify-plugin';
 
 /** V8's `gc`: a full collection by default, a young-generation one with `{ type: 'minor' }`. */
 export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
@@ -101,3 +102,20 @@ export function startIdleCollector(options: IdleCollectorOptions): { stop: () =>
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+/** Runs the idle collector while the app is open (see startIdleCollector). */
+export const idleGcPlugin = fp<{ idleMs: number; activity: () => number }>(
+  async (app, { idleMs, activity }) => {
+    const collector = startIdleCollector({
+      activity,
+      idleMs,
+      onCollect: ({ youngBefore, youngAfter, ms }) =>
+        app.log.debug(
+          { youngBeforeMb: youngBefore / 2 ** 20, youngAfterMb: youngAfter / 2 ** 20, ms },
+          'idle: garbage collected',
+        ),
+    });
+    app.addHook('onClose', async () => collector.stop());
+  },
+  { name: 'idle-gc' },
+);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LoadedModel } from '../model/loaded-model.ts';
 
@@ -93,12 +93,32 @@ export class Metrics {
   }
 }
 
-/** Counts and times every request, by route pattern (not raw URL, to keep label sets bounded). */
-export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
-  // One hook: Fastify already timestamps every reply (reply.elapsedTime, ms).
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  });
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
 }
+
+/**
+ * Decorates the app with its metrics, counts and times every request by route pattern (not raw
+ * URL, to keep label sets bounded) and follows the model manager's events.
+ */
+export const metricsPlugin = fp<{ metrics: Metrics }>(
+  async (app, { metrics }) => {
+    app.decorate('metrics', metrics);
+    // One hook: Fastify already timestamps every reply (reply.elapsedTime, ms).
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+    app.models
+      .on('inference', (seconds, rows, model) => metrics.observeInference(seconds, rows, model))
+      .on('load', ({ model, previous }) => {
+        metrics.setModel(model, previous);
+        metrics.reloads.inc({ result: 'loaded' });
+      })
+      .on('refused', () => metrics.reloads.inc({ result: 'refused' }));
+  },
+  { name: 'metrics', dependencies: ['model-manager'] },
+);

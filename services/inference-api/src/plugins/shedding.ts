@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { errorBody } from '@covertype/service-kit';
+import fp from 'fastify-plugin';
 import type { Metrics } from './metrics.ts';
 
 /** Probes and metrics keep answering under overload, or an orchestrator would restart a busy pod. */
@@ -96,3 +97,25 @@ export function createShedding(options: {
     },
   };
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Requests in flight now (as the shedding server counts them). */
+    inflight: () => number;
+  }
+}
+
+/**
+ * The app's side of shedding (the server itself is built before the app, by serverFactory):
+ * `app.inflight()`, and `Connection: close` on every answer once the app is closing.
+ */
+export const sheddingPlugin = fp<{ shedding: Shedding }>(
+  async (app, { shedding }) => {
+    app.decorate('inflight', shedding.inflight);
+    app.addHook('preClose', (done) => {
+      shedding.closing();
+      done();
+    });
+  },
+  { name: 'shedding' },
+);

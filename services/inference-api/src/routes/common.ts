@@ -1,11 +1,17 @@
+import { MlflowError, ModelUriError } from '@covertype/mlflow';
 import { COVER_TYPES, type CoverType } from '@covertype/schema';
-import { HttpError } from '@covertype/service-kit';
+import { zodValidatorCompiler } from '@covertype/service-kit';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { z } from 'zod';
+import {
+  InvalidModelRefError,
+  ModelLoadingError,
+  ModelNotFoundError,
+  ModelUnavailableError,
+} from '../errors.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { type ModelManager, ModelNotReadyError } from '../model/model-manager.ts';
-
-export const RETRY_AFTER_NOT_READY = '5';
+import { ModelRefError } from '../model/model-ref.ts';
+import { ModelSourceError } from '../model/model-source.ts';
 
 /** Class names by Cover_Type, index 0 unused. */
 export const CLASS_NAMES: readonly string[] = ['', ...Object.values(COVER_TYPES)];
@@ -19,32 +25,24 @@ export async function modelFor(manager: ModelManager, ref?: string): Promise<Loa
   try {
     return await manager.get(ref);
   } catch (err) {
-    if (err instanceof HttpError) throw err;
-    if (err instanceof ModelNotReadyError) {
-      throw new HttpError(503, err.message, undefined, { 'retry-after': RETRY_AFTER_NOT_READY });
-    }
-    const status = (err as { status?: number }).status;
-    const name = (err as Error).name;
-    if (status === 404 || status === 400 || name === 'ModelUriError' || name === 'ModelSourceError') {
-      throw new HttpError(404, `model ${JSON.stringify(ref)} not found: ${(err as Error).message}`, 'model');
-    }
-    throw new HttpError(
-      503,
-      `model ${JSON.stringify(ref)} cannot be loaded now: ${(err as Error).message}`,
-      'model',
-      {
-        'retry-after': RETRY_AFTER_NOT_READY,
-      },
-    );
+    if (err instanceof ModelNotReadyError) throw new ModelLoadingError(err.message);
+    if (err instanceof ModelRefError) throw new InvalidModelRefError(JSON.stringify(ref));
+    const message = (err as Error).message;
+    const unknown =
+      err instanceof ModelSourceError ||
+      err instanceof ModelUriError ||
+      (err instanceof MlflowError && (err.status === 404 || err.status === 400));
+    if (unknown) throw new ModelNotFoundError(JSON.stringify(ref), message);
+    throw new ModelUnavailableError(JSON.stringify(ref), message);
   }
 }
 
 /**
  * A route-level validator compiler: the body goes through a hand-written checker (the zod schema
- * still documents it in OpenAPI), other parts through their zod schema. Keeps zod off the hot path.
+ * still documents it in OpenAPI), other parts through the app's zod compiler. Keeps zod off the hot path.
  */
 export function fastBody(check: (body: unknown) => unknown): FastifySchemaCompiler<unknown> {
-  return ({ schema, httpPart }) => {
+  return ({ schema, httpPart, method, url }) => {
     if (httpPart === 'body') {
       return (data: unknown) => {
         try {
@@ -54,17 +52,14 @@ export function fastBody(check: (body: unknown) => unknown): FastifySchemaCompil
         }
       };
     }
+    const zod = zodValidatorCompiler({ schema, httpPart, method, url } as never);
     return (data: unknown) => {
       // The common case (no ?model=, or a short string) skips zod on the hot path.
       const model = (data as { model?: unknown } | undefined)?.model;
       if (httpPart === 'querystring' && Object.keys(data as object).length <= 1) {
         if (model === undefined || (typeof model === 'string' && model.length <= 300)) return { value: data };
       }
-      const result = (schema as z.ZodType).safeParse(data);
-      if (result.success) return { value: result.data };
-      const issue = result.error.issues[0]!;
-      const field = issue.path.join('.');
-      return { error: new HttpError(400, `${httpPart}${field ? `.${field}` : ''}: ${issue.message}`, field) };
+      return zod(data);
     };
   };
 }

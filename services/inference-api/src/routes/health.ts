@@ -1,14 +1,11 @@
-import type { ZodApp } from '@covertype/service-kit';
+import type { RoutePlugin } from '@covertype/service-kit';
 import { z } from 'zod';
-import type { ModelManager } from '../model/model-manager.ts';
-import type { Metrics } from '../plugins/metrics.ts';
-import { RETRY_AFTER_NOT_READY } from './common.ts';
+import { RETRY_AFTER_NOT_READY } from '../errors.ts';
+import { LoadingSchema, ReadySchema } from '../schemas/health.ts';
 
 /** Readiness (the default model is loaded) and the Prometheus scrape. Liveness is /healthz from service-kit. */
-export function healthRoutes(
-  app: ZodApp,
-  { manager, metrics }: { manager: ModelManager; metrics: Metrics },
-): void {
+export const healthRoutes: RoutePlugin = async (app) => {
+  const { models: manager, metrics } = app;
   app.get(
     '/readyz',
     {
@@ -16,12 +13,8 @@ export function healthRoutes(
         summary: 'Readiness: a model is loaded and serving',
         tags: ['health'],
         response: {
-          200: z
-            .object({ status: z.literal('ready'), model: z.string(), version: z.string().nullable() })
-            .meta({ description: 'The default model is loaded and serving' }),
-          503: z
-            .object({ status: z.literal('loading'), message: z.string() })
-            .meta({ description: 'No model loaded yet: the message says what is awaited (Retry-After)' }),
+          200: ReadySchema,
+          503: LoadingSchema,
         },
       },
     },
@@ -55,4 +48,4 @@ export function healthRoutes(
         .send(text);
     },
   );
-}
+};

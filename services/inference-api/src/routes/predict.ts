@@ -1,22 +1,16 @@
 import type { ModelInputRow } from '@covertype/schema';
-import { errorBody, HttpError, type ZodApp } from '@covertype/service-kit';
+import { errorBody, type RoutePlugin } from '@covertype/service-kit';
+import { InvalidFieldError, TooManyRowsError } from '../errors.ts';
 import { checkRow, kindOf } from '../input/row.ts';
-import type { ModelManager } from '../model/model-manager.ts';
+import { ErrorSchema, errorResponses } from '../schemas/errors.ts';
 import {
   BatchBodySchema,
   BatchResponseSchema,
-  ErrorSchema,
-  errorResponses,
   ModelQuerySchema,
   PredictResponseSchema,
   PredictRowSchema,
-} from '../schemas.ts';
+} from '../schemas/predict.ts';
 import { CLASS_NAMES, className, fastBody, modelFor, plainJson, rowProbabilities } from './common.ts';
-
-export interface PredictRouteOptions {
-  manager: ModelManager;
-  maxBatch: number;
-}
 
 const errors = (route: string, messages: { 413?: string } = {}) =>
   errorResponses(ErrorSchema, [400, 404, 413, 415, 503], {
@@ -27,7 +21,8 @@ const errors = (route: string, messages: { 413?: string } = {}) =>
   });
 
 /** The workshop's API: one row in, the class and its probabilities out; and the same for many rows. */
-export function predictRoutes(app: ZodApp, { manager, maxBatch }: PredictRouteOptions): void {
+export const predictRoutes: RoutePlugin<{ maxBatch: number }> = async (app, { maxBatch }) => {
+  const manager = app.models;
   app.post(
     '/predict',
     {
@@ -59,21 +54,14 @@ export function predictRoutes(app: ZodApp, { manager, maxBatch }: PredictRouteOp
 
   const checkBatch = (body: unknown): ModelInputRow[] => {
     if (typeof body !== 'object' || body === null || !Array.isArray((body as { rows?: unknown }).rows)) {
-      throw new HttpError(
-        400,
-        `body.rows: expected an array of rows, got ${kindOf((body as { rows?: unknown })?.rows ?? body)}`,
-        'rows',
+      throw new InvalidFieldError(
+        'body.rows',
+        `expected an array of rows, got ${kindOf((body as { rows?: unknown })?.rows ?? body)}`,
       );
     }
     const rows = (body as { rows: unknown[] }).rows;
-    if (rows.length === 0) throw new HttpError(400, 'body.rows: expected at least one row', 'rows');
-    if (rows.length > maxBatch) {
-      throw new HttpError(
-        413,
-        `body.rows: ${rows.length} rows exceed MAX_BATCH=${maxBatch}; split the batch`,
-        'rows',
-      );
-    }
+    if (rows.length === 0) throw new InvalidFieldError('body.rows', 'expected at least one row');
+    if (rows.length > maxBatch) throw new TooManyRowsError('body.rows', rows.length, maxBatch, 'batch');
     const out = new Array<ModelInputRow>(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = checkRow(rows[i], `body.rows[${i}]`);
     return out;
@@ -115,4 +103,4 @@ export function predictRoutes(app: ZodApp, { manager, maxBatch }: PredictRouteOp
       return { model: model.name, version: model.version ?? null, predictions };
     },
   );
-}
+};
