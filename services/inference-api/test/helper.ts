@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createMlflow, loadMlflowConfig, type MlflowBackend } from '@covertype/mlflow';
+import { registerOnnxModel, sampleModelOnnx } from '@covertype/sample-model';
 import { type CovertypeRow, checkRecord, type ModelInputRow } from '@covertype/schema';
 import { readDataRows } from '@covertype/testkit';
-import { encodeLabels, encodeRows, exportOnnx, fitGradientBoosting } from '@covertype/tree-ensemble';
 import pino from 'pino';
 import { type App, buildApp } from '../src/app.ts';
 import type { ModelManagerOptions } from '../src/model/model-manager.ts';
@@ -17,20 +15,9 @@ export function loadRows(limit: number, skip = 0): CovertypeRow[] {
   return readDataRows(checkRecord, limit, { skip });
 }
 
-/**
- * A small real model (gradient boosting on 3,000 rows) as ONNX bytes. Trained once per seed and
- * kept in the temp folder, so each test file does not pay for training again.
- */
-export async function trainModel(seed = 0, rounds = 8): Promise<Uint8Array> {
-  const key = createHash('sha256').update(`v1:${seed}:${rounds}`).digest('hex').slice(0, 12);
-  const file = path.join(os.tmpdir(), `covertype-inference-test-${key}.onnx`);
-  if (existsSync(file)) return new Uint8Array(readFileSync(file));
-  const rows = loadRows(3000);
-  const model = fitGradientBoosting(encodeRows(rows), encodeLabels(rows), { rounds, maxLeaves: 15, seed });
-  const bytes = exportOnnx(model);
-  await writeFile(`${file}.${process.pid}`, bytes);
-  await import('node:fs/promises').then((fs) => fs.rename(`${file}.${process.pid}`, file));
-  return bytes;
+/** A small real model (gradient boosting on 3,000 rows) as ONNX bytes, trained once per seed and cached. */
+export function trainModel(seed = 0, rounds = 8): Promise<Uint8Array> {
+  return sampleModelOnnx(loadRows(3000), { rounds, maxLeaves: 15, seed });
 }
 
 export const MLMODEL = `artifact_path: model
@@ -132,27 +119,13 @@ export async function registerModel(
     tags,
   }: { name?: string; alias?: string; tags?: Record<string, string> } = {},
 ): Promise<string> {
-  const experimentId = await backend.getOrCreateExperiment('covertype-inference-test');
-  const run = await backend.createRun({ experimentId });
-  const logged = await backend.logOnnxModel(run.info.runId, 'model', {
-    onnx: bytes,
-    signature: {
-      inputs: [
-        { type: 'tensor', name: 'numeric', 'tensor-spec': { dtype: 'float32', shape: [-1, 10] } },
-        { type: 'tensor', name: 'Wilderness_Area', 'tensor-spec': { dtype: 'str', shape: [-1, 1] } },
-        { type: 'tensor', name: 'Soil_Type', 'tensor-spec': { dtype: 'int64', shape: [-1, 1] } },
-      ],
-      outputs: [
-        { type: 'tensor', name: 'label', 'tensor-spec': { dtype: 'int64', shape: [-1] } },
-        { type: 'tensor', name: 'probabilities', 'tensor-spec': { dtype: 'float32', shape: [-1, 7] } },
-      ],
-    },
+  const version = await registerOnnxModel(backend, bytes, {
+    name,
+    alias,
+    experiment: 'covertype-inference-test',
+    ...(tags ? { tags } : {}),
   });
-  await backend.setTerminated(run.info.runId);
-  await backend.createRegisteredModel(name);
-  const mv = await backend.createModelVersion(name, logged.artifactUri, run.info.runId, { tags });
-  await backend.setRegisteredModelAlias(name, alias, mv.version);
-  return mv.version;
+  return version.version;
 }
 
 /** A local-directory MLflow registry (MLFLOW_TRACKING_URI=file:…). */
