@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type OpenLoopResult, openLoop } from '@covertype/loadgen';
 import { type CovertypeRow, checkRecord } from '@covertype/schema';
 import { freePort, readDataRows, repoRoot } from '@covertype/testkit';
 import {
@@ -22,7 +23,6 @@ import {
   modelStats,
 } from '@covertype/tree-ensemble';
 import autocannon from 'autocannon';
-import { type OpenLoopResult, openLoop } from './open-loop.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
@@ -193,9 +193,9 @@ async function cannon(port: number, urlPath: string, body: string, connections: 
   };
 }
 
-/** Requests evenly spaced, as k6 sends them, when the generator has CPU 0 to itself (see open-loop.ts). */
+/** Requests evenly spaced, as k6 sends them, when the generator has CPU 0 to itself (see @covertype/loadgen). */
 const PACING = canPin ? 'spin' : 'timer';
-/** Each open-loop run starts with this much unmeasured traffic at its rate (see open-loop.ts). */
+/** Each open-loop run starts with this much unmeasured traffic at its rate (see @covertype/loadgen). */
 const OPEN_LOOP_WARMUP_MS = 1000;
 
 async function main() {
@@ -246,8 +246,7 @@ async function main() {
   /** An open-loop run of single-row /predict requests, paced and warmed up alike for every run. */
   const predictLoad = (port: number, rate: number, preAllocated: number, drainMs?: number) =>
     openLoop({
-      host: '127.0.0.1',
-      port,
+      url: `http://127.0.0.1:${port}`,
       path: '/predict',
       body: single,
       rate,
