@@ -67,6 +67,7 @@ async function worker(): Promise<void> {
     lruSize: config.MODEL_LRU_SIZE,
     maxBatch: config.MAX_BATCH,
     batchWaitMs: config.MICRO_BATCH_WAIT,
+    batchPolicy: config.MICRO_BATCH_POLICY,
     threads: config.ORT_THREADS,
     ...(registry ? { registry } : {}),
   });
