@@ -45,7 +45,8 @@ const MMAP_THRESHOLD_ENV = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESH
 
 const log = (line: string) => console.log(line);
 const rows = readDataRows(checkRecord, 256, { skip: 60_000 }).map(({ Cover_Type: _, ...f }) => f);
-const single = JSON.stringify(rows[0]);
+/** Single-row bodies: every request a different row, in turn. */
+const single = rows.map((r) => JSON.stringify(r));
 const batch = JSON.stringify({ rows });
 
 /** onnxruntime alone (bench/ort-probe.ts) with `options`, pinned to the server CPU. */

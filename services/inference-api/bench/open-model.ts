@@ -34,7 +34,7 @@ export interface RateRun {
 
 export async function runAt(
   target: Target,
-  body: string,
+  body: string | readonly string[],
   rate: number,
   seconds: number,
   connections = CONNECTIONS,
@@ -81,7 +81,7 @@ export interface SearchResult {
  */
 export async function searchHighestRate(
   targets: Target[],
-  body: string,
+  body: string | readonly string[],
   hi: number,
   o: { steps: number; repeats: number; seconds: number; log: (line: string) => void },
 ): Promise<Record<string, SearchResult>> {
@@ -111,7 +111,7 @@ export async function searchHighestRate(
 /** p99 of each target at its own rate, `repeats` interleaved runs: the runs and their median. */
 export async function p99At(
   targets: (Target & { rate: number })[],
-  body: string,
+  body: string | readonly string[],
   o: { repeats: number; seconds: number; log: (line: string) => void },
 ): Promise<Record<string, { rate: number; p99Ms: number; runs: RateRun[] }>> {
   const runs = new Map<string, RateRun[]>(targets.map((t) => [t.name, []]));

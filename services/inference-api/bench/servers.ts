@@ -158,21 +158,39 @@ export async function withCpu<T>(
   return { result, cpuPercent };
 }
 
-/** Closed loop: `connections` connections each sending the next request when the last is answered. */
+/**
+ * Closed loop: `connections` connections each sending the next request when the last is answered;
+ * several bodies are sent in turn (different rows walk different tree paths: a model's cost on one
+ * row sent again and again is its cost with a warm cache).
+ */
 export async function cannon(
   port: number,
   urlPath: string,
-  body: string,
+  body: string | readonly string[],
   connections: number,
   seconds: number,
 ) {
+  const bodies = typeof body === 'string' ? [body] : body;
+  let next = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${urlPath}`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body,
+    body: bodies[0]!,
     connections,
     duration: seconds,
+    ...(bodies.length > 1
+      ? {
+          requests: [
+            {
+              setupRequest: (req: { body?: string }) => {
+                req.body = bodies[next++ % bodies.length]!;
+                return req;
+              },
+            },
+          ],
+        }
+      : {}),
   });
   return {
     rps: Math.round(result.requests.average),

@@ -110,6 +110,14 @@ describe('the adaptive policy', () => {
     assert.equal(steady(calibrated(), 1000, 200).wait, 0);
   });
 
+  it('does not wait when no other row is expected within the longest wait, however costly the model', () => {
+    // 300 rows/s × 1 ms run alone: 30 % of a core, but 0.3 rows expected in a 1 ms wait.
+    const slow = (rows: number) => 0.8 + 0.2 * rows;
+    assert.equal(steady(calibrated(slow), 300, 100).wait, 0);
+    // With a 5 ms cap, 1.5 rows are expected: worth it.
+    assert.ok(steady(calibrated(slow, 5), 300, 100).wait > 0);
+  });
+
   it('at 3,000 rows/s waits as long as the rate needs to bring the batch, at most its cap', () => {
     const policy = calibrated();
     // 11 more rows at 3 a millisecond take 3.7 ms: capped at 1 ms.

@@ -108,7 +108,8 @@ export const TARGET_FIXED_SHARE = 4;
  * `adaptive`: waits for the batch that makes the run's fixed cost small beside its rows' own
  * (TARGET_FIXED_SHARE × fixed ÷ per-row cost rows), for as long as the measured arrival rate needs to
  * bring it, at most `maxWaitMs`; and only when rows run alone would keep a core busy LIGHT_LOAD of
- * the time or more. A batch that is complete runs at the end of its turn. At 3,000 evenly spaced
+ * the time or more, and the rate brings another row within `maxWaitMs`. A batch that is complete runs
+ * at the end of its turn. At 3,000 evenly spaced
  * rows/s with a 2,100-tree model (~150 µs fixed, ~50 µs a row) rows alone would take 60 % of the
  * core; it waits ≤ 1 ms for batches of 3–4, and a row costs ~90 µs instead of ~200.
  */
@@ -130,6 +131,9 @@ export class AdaptivePolicy implements BatchPolicy {
   windowMs(rate: number, queued: number): number {
     const cost = this.cost.estimate();
     if (this.maxWaitMs <= 0 || cost === undefined || rate <= 0) return 0;
+    // No other row expected within the longest wait: waiting would only add latency (a slow model
+    // at a few hundred requests/s, or one client sending one request at a time).
+    if (rate * this.maxWaitMs < 1) return 0;
     if (rate * (cost.fixedMs + cost.perRowMs) < LIGHT_LOAD) return 0;
     const target = this.targetRows();
     if (queued >= target) return 0;
