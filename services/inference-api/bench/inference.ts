@@ -37,6 +37,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const OPEN_DURATION = Number(process.env.BENCH_OPEN_DURATION ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 5);
+/** Fixed arrival rates every batching policy is run at, interleaved: the policies side by side. */
+const AB_RATES = (process.env.BENCH_AB_RATES ?? '2000,3000,4000').split(',').map(Number);
 const PYTHON = process.env.BENCH_PYTHON ?? 'python3';
 const OVERLOAD_CONNECTIONS = 512;
 const RSS_SETTLE_MS = 15_000;
@@ -275,6 +277,28 @@ async function main() {
     { repeats: 1, seconds: OPEN_DURATION, log },
   );
 
+  // The policies at the same fixed rates, interleaved: p99 and the server's CPU with and without waiting.
+  const fixedRates: Record<
+    string,
+    Record<string, { p99Ms: number; cpuPercent: number; runs: number[] }>
+  > = {};
+  for (const rate of AB_RATES) {
+    const at = await p99At(
+      targets.map((t) => ({ ...t, rate })),
+      single,
+      { repeats: REPEATS, seconds: OPEN_DURATION, log },
+    );
+    for (const t of targets) {
+      const runs = at[t.name]!.runs;
+      fixedRates[t.name] ??= {};
+      fixedRates[t.name]![rate] = {
+        p99Ms: at[t.name]!.p99Ms,
+        cpuPercent: median(runs.map((r) => r.serverCpuPercent)),
+        runs: runs.map((r) => r.p99Ms),
+      };
+    }
+  }
+
   // Twice the closed-loop maximum on 512 connections (twice MAX_INFLIGHT): the excess is shed.
   const overloadRate = Math.round(closedMax * 2);
   const { run: overload } = await runAt(
@@ -342,6 +366,7 @@ async function main() {
         },
       ]),
     ),
+    fixedRates,
     overload: { ...overload, alive },
     coldStartMs: Math.round(median(cold)),
     ortSessionOptions: ortRuns,
@@ -435,6 +460,13 @@ async function main() {
     ...Object.entries(figures.openModel).map(
       ([k, o]) =>
         `| ${k} | ${n(o.highestRateAtP99Goal)}/s (${o.searches.map(n).join(' / ')}) | ${o.ratioToClosedLoop} | ${o.halfRateP99Ms} ms at ${n(o.halfRate)}/s | ${o.atAdaptiveBest ? `${o.atAdaptiveBest.p99Ms} ms, ${o.atAdaptiveBest.serverCpuPercent} %` : '—'} |`,
+    ),
+    '',
+    `| champion, micro-batching | ${AB_RATES.map((r) => `${n(r)}/s: p99 (runs), server CPU`).join(' | ')} |`,
+    `| --- | ${AB_RATES.map(() => '---').join(' | ')} |`,
+    ...Object.entries(fixedRates).map(
+      ([k, byRate]) =>
+        `| ${k} | ${AB_RATES.map((r) => `${byRate[r]!.p99Ms} ms (${byRate[r]!.runs.join(' / ')}), ${byRate[r]!.cpuPercent} %`).join(' | ')} |`,
     ),
     '',
     '| onnxruntime session (champion, alone) | 1 row | 256 rows | RSS: process, + session open, after mixed runs |',
