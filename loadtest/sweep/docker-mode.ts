@@ -34,7 +34,7 @@ const SERVICE = 'inference-api';
 
 /**
  * Where the load comes from: `k6` (default) runs the overlay's k6 service in the compose network; `host`
- * (SWEEP_DOCKER_LOADGEN=host, where no k6 image can be had) runs the process mode's autocannon generator in
+ * (SWEEP_DOCKER_LOADGEN=host, where no k6 image can be had) runs the process mode's open-loop generator in
  * the sweep process, outside the limited containers, straight to the replicas' addresses on the network
  * compose created.
  */
@@ -44,7 +44,7 @@ export function dockerLoadGenerator(): 'k6' | 'host' {
 
 export function dockerGeneratorLabel(scenario: string): string {
   return dockerLoadGenerator() === 'host'
-    ? "autocannon (one thread, in the sweep process on the host, outside the limited containers) to the replicas' addresses, fixed overall rate per step"
+    ? "@covertype/loadgen open loop (one thread, in the sweep process on the host, outside the limited containers) to the replicas' addresses, constant arrival rate per step"
     : `k6 (${scenario} scenario, constant-arrival-rate per step) in the compose network`;
 }
 
@@ -314,7 +314,7 @@ async function waitReady(urls: string[], limitMs: number): Promise<string | unde
     : undefined;
 }
 
-/** One step of the host generator: autocannon at `rate` over the replicas, its own CPU measured. */
+/** One step of the host generator: the open loop at `rate` over the replicas, its own CPU measured. */
 function hostGenerator(urls: string[]) {
   const dataDir = process.env.COVERTYPE_DATA_DIR ?? path.resolve(process.cwd(), '../shared/data');
   const bodies = parseServingCsv(readFileSync(path.join(dataDir, 'covertype_serving.csv'), 'utf8'), 2000).map(
@@ -347,7 +347,7 @@ export function dockerLimitations(): string[] {
       'count still sees every host core (the inference API runs onnxruntime with ORT_THREADS=1).',
     '`docker stats` is sampled about once a second: short peaks of CPU and memory can be missed.',
     dockerLoadGenerator() === 'host'
-      ? 'The generator (autocannon, one thread) runs on the same host as the replicas, outside their CPU limits: on a small host it competes with them for CPU.'
+      ? 'The generator (@covertype/loadgen open loop, one thread) runs on the same host as the replicas, outside their CPU limits: on a small host it competes with them for CPU.'
       : 'k6 runs on the same host as the replicas: on a small host it competes with them for CPU.',
   ];
 }

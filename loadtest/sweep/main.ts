@@ -137,7 +137,8 @@ await runMain('loadtest-sweep', async () => {
     process.once('SIGINT', abort(130));
     process.once('SIGTERM', abort(143));
     process.once('exit', abortProcessMode);
-    generator = 'autocannon (one thread, in the sweep process), fixed overall rate per step';
+    generator =
+      '@covertype/loadgen open loop (one thread, in the sweep process), constant arrival rate per step';
     limitations = processModeLimitations(cgroups, s.SWEEP_PIN_CPUS && !cgroups.ok, cpus().length);
     for (const [i, config] of s.SWEEP_CONFIGS.entries()) {
       log(`- ${configLabel(config)}`);

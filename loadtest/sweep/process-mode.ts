@@ -1,6 +1,6 @@
 // Process mode: N inference-api processes on local ports, each in its own cgroup v1 groups with the
-// configuration's CPU quota and memory limit when this host allows it, load from autocannon in this
-// process (outside those groups), CPU and RSS from /proc.
+// configuration's CPU quota and memory limit when this host allows it, load from @covertype/loadgen's
+// open-loop generator in this process (outside those groups), CPU and RSS from /proc.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -257,9 +257,9 @@ export function processModeLimitations(cgroups: CgroupSupport, pinned: boolean, 
       ];
   return [
     ...limits,
-    `The load generator (autocannon, one thread) runs in the sweep's own process, outside the replicas' limits but on ` +
-      `the same ${cores} cores, and its latencies exclude time a request waited for a free connection ` +
-      '(closed-model generator with a rate limit).',
+    `The load generator (@covertype/loadgen's open-loop generator, one thread) runs in the sweep's own process, outside ` +
+      `the replicas' limits but on the same ${cores} cores; an arrival that finds all of its connections busy is dropped ` +
+      'and counted as an error (k6 dropped_iterations), not queued.',
     'Replicas are reached directly, connections spread over them in turn (client-side round robin), with no load balancer in front.',
   ];
 }

@@ -20,7 +20,7 @@ export interface StepResult {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Arrivals the generator could not start (k6 dropped_iterations) or did not reach (autocannon). */
+  /** Arrivals the generator could not start (k6 dropped_iterations) or did not schedule. */
   shortfall: number;
   /** Mean CPU of each replica during the step, % of one core. */
   replicaCpuPercent: number[];

@@ -7,6 +7,7 @@ declare module 'autocannon' {
     body?: string;
     connections?: number;
     duration?: number;
+    requests?: Array<{ setupRequest?: (req: { body?: string }) => { body?: string } }>;
   }
   interface Histogram {
     average: number;

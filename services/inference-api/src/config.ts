@@ -2,7 +2,8 @@
 import { loadMlflowConfig, type MlflowConfig } from '@covertype/mlflow/config';
 import { ConfigError, parseConfig } from '@covertype/service-kit';
 import { z } from 'zod';
-import { DEFAULT_BATCH_WAIT_MS } from './model/loaded-model.ts';
+import { BATCH_POLICIES } from './model/batch-policy.ts';
+import { DEFAULT_BATCH_POLICY, DEFAULT_BATCH_WAIT_MS } from './model/loaded-model.ts';
 
 /** "10s", "500ms", "2m" or a bare number of seconds → milliseconds. */
 const duration = (fallback: string) =>
@@ -59,6 +60,11 @@ export const ConfigSchema = z.object({
     (ms) => ms === 0 || (ms >= 1 && ms <= 100),
     'expected 0 (off) or a wait from 1ms to 100ms',
   ),
+  /**
+   * How the wait is chosen: `adaptive` from the measured arrival rate and run cost (up to
+   * MICRO_BATCH_WAIT), `rate` the whole MICRO_BATCH_WAIT while the rate promises twice the queue.
+   */
+  MICRO_BATCH_POLICY: z.enum(BATCH_POLICIES).default(DEFAULT_BATCH_POLICY),
   /** Requests handled at once; beyond it the API answers 503 + Retry-After at once (load shedding). */
   MAX_INFLIGHT: int(256, 1, 1_000_000),
   BODY_LIMIT: byteSize('1mb'),

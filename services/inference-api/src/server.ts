@@ -66,6 +66,7 @@ async function worker(): Promise<void> {
       retryMaxMs: config.MODEL_RETRY_MAX,
       lruSize: config.MODEL_LRU_SIZE,
       batchWaitMs: config.MICRO_BATCH_WAIT,
+      batchPolicy: config.MICRO_BATCH_POLICY,
       threads: config.ORT_THREADS,
       ...(registry ? { registry } : {}),
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArrivalRate, worthWaiting } from '../src/model/arrival-rate.ts';
+import { ArrivalRate } from '../src/model/arrival-rate.ts';
 
 /** Feeds `perMs` rows each 0.1 ms from `from` for `ms` milliseconds; returns the end time. */
 function steady(rate: ArrivalRate, perMs: number, from: number, ms: number): number {
@@ -40,27 +40,5 @@ describe('arrival rate of single-row requests', () => {
     const end = steady(rate, 0.5, 0, 50);
     const later = steady(rate, 20, end, 5);
     assert.ok(rate.perMs(later) >= 9, `estimate ${rate.perMs(later)}`);
-  });
-});
-
-describe('whether queued rows wait for more', () => {
-  it('never waits when the wait is off', () => {
-    assert.equal(worthWaiting(100, 1, 0), false);
-  });
-
-  it('does not wait under light traffic', () => {
-    // 1,000 requests/s with a 1 ms wait: one more row at best.
-    assert.equal(worthWaiting(1, 1, 1), false);
-  });
-
-  it('waits under heavy traffic that brings one row per turn', () => {
-    assert.equal(worthWaiting(10, 1, 1), true);
-  });
-
-  it('stops waiting once half the expected rows are queued, and when a burst came in one turn', () => {
-    assert.equal(worthWaiting(10, 4, 1), true);
-    assert.equal(worthWaiting(10, 5, 1), true);
-    assert.equal(worthWaiting(10, 6, 1), false);
-    assert.equal(worthWaiting(10, 40, 1), false);
   });
 });

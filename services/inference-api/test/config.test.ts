@@ -14,6 +14,15 @@ describe('inference-api configuration', () => {
     assert.equal(loadConfig({ MICRO_BATCH_WAIT: '5ms' }).MICRO_BATCH_WAIT, 5);
   });
 
+  it('chooses the batching wait adaptively by default, and takes the rate window or refuses others by name', () => {
+    assert.equal(loadConfig({}).MICRO_BATCH_POLICY, 'adaptive');
+    assert.equal(loadConfig({ MICRO_BATCH_POLICY: 'rate' }).MICRO_BATCH_POLICY, 'rate');
+    assert.throws(
+      () => loadConfig({ MICRO_BATCH_POLICY: 'greedy' }),
+      (err: Error) => err.name === 'ConfigError' && err.message.includes('MICRO_BATCH_POLICY="greedy"'),
+    );
+  });
+
   it('refuses a wait the event loop cannot keep or that would stall every request', () => {
     for (const value of ['500ms', '0.5ms', '1s', 'soon']) {
       assert.throws(

@@ -16,13 +16,15 @@ describe('micro-batching of single-row predictions', () => {
   });
   after(() => session.release());
 
+  // The rate-window policy: its decisions depend on arrivals alone, not on how fast this machine runs
+  // the model (the adaptive policy's are tested on an injected clock in batch-policy.test.ts).
   const fresh = (maxBatch = 1024, waitMs = 0) => {
     runs = [];
     model = new LoadedModel(
       { uri: 'test', name: 'covertype', cacheKey: 'test' },
       { dir: '.', onnxPath: 'model.onnx' },
       session,
-      { maxBatch, waitMs },
+      { maxBatch, waitMs, policy: 'rate' },
       (_seconds, n) => runs.push(n),
     );
   };
@@ -115,7 +117,7 @@ describe('micro-batching of single-row predictions', () => {
       { uri: 'test', name: 'covertype', cacheKey: 'test' },
       { dir: '.', onnxPath: 'model.onnx' },
       own,
-      { maxBatch: 1024, waitMs: 10_000 },
+      { maxBatch: 1024, waitMs: 10_000, policy: 'rate' },
     );
     // Enough rows in quick succession that the next one waits for company.
     const early: Promise<RowResult>[] = [];

@@ -31,12 +31,3 @@ export class ArrivalRate {
     return elapsed < SPAN_MS ? Math.max(this.#lastRate, current) : current;
   }
 }
-
-/**
- * Whether `queued` rows should wait up to `waitMs` for more rather than run at the end of this
- * event-loop turn: only when the arrival rate promises at least as many rows again within the wait.
- * Light traffic therefore never waits, and rows that arrive in bursts (many per turn) run at once.
- */
-export function worthWaiting(ratePerMs: number, queued: number, waitMs: number): boolean {
-  return waitMs > 0 && ratePerMs * waitMs >= 2 * queued;
-}

@@ -1,5 +1,5 @@
 import { type ModelInputRow, toModelColumns } from '@covertype/schema';
-import { ArrivalRate, worthWaiting } from './arrival-rate.ts';
+import { type BatchPolicy, type BatchPolicyName, batchPolicy } from './batch-policy.ts';
 import type { ModelSession, Prediction } from './model-session.ts';
 import type { FetchedModel, ResolvedModel } from './model-source.ts';
 
@@ -20,6 +20,8 @@ interface Pending {
 
 /** MicroBatching.waitMs unless configured (MICRO_BATCH_WAIT). */
 export const DEFAULT_BATCH_WAIT_MS = 1;
+/** MicroBatching.policy unless configured (MICRO_BATCH_POLICY). */
+export const DEFAULT_BATCH_POLICY: BatchPolicyName = 'adaptive';
 
 /** How single-row requests share onnxruntime runs. */
 export interface MicroBatching {
@@ -30,6 +32,8 @@ export interface MicroBatching {
    * them; 0: rows only share a run with those read in the same turn.
    */
   waitMs: number;
+  /** How the wait is chosen (see batch-policy.ts); DEFAULT_BATCH_POLICY when left out. */
+  policy?: BatchPolicyName;
 }
 
 /**
@@ -39,8 +43,8 @@ export interface MicroBatching {
  *
  * Clients that send at a steady rate (k6's arrival-rate executors) deliver about one request per
  * turn, so under heavy traffic a row also waits up to `waitMs` for the rows the arrival rate
- * promises (see worthWaiting): at 10,000 evenly spaced requests/s on one core that took the server
- * from 89–91 % to 62–65 % CPU. Light traffic never waits; bursts that fill a run in one turn run at its end.
+ * promises, as its batching policy decides (batch-policy.ts). Light traffic never waits; bursts that
+ * fill a run in one turn run at its end.
  *
  * Rows wait at least for the end of the turn even when many are queued: under overload they are
  * what the in-flight limit counts. Running every 32 at once kept that count below MAX_INFLIGHT, so
@@ -57,7 +61,7 @@ export class LoadedModel {
   private scheduled = false;
   /** Set while queued rows wait for more (see MicroBatching.waitMs). */
   private timer: NodeJS.Timeout | undefined;
-  private readonly arrivals = new ArrivalRate();
+  private readonly policy: BatchPolicy;
 
   constructor(
     readonly resolved: ResolvedModel,
@@ -65,7 +69,9 @@ export class LoadedModel {
     readonly session: ModelSession,
     private readonly batching: MicroBatching,
     private readonly observe: InferenceObserver = () => {},
-  ) {}
+  ) {
+    this.policy = batchPolicy(batching.policy ?? DEFAULT_BATCH_POLICY, batching.waitMs, batching.maxBatch);
+  }
 
   get name(): string {
     return this.resolved.name;
@@ -77,22 +83,41 @@ export class LoadedModel {
 
   /** Predicts several rows in one run. */
   async predict(rows: readonly ModelInputRow[]): Promise<Prediction> {
+    const { prediction, seconds } = await this.run(rows);
+    this.observe(seconds, rows.length, this);
+    return prediction;
+  }
+
+  /** One model run, its cost told to the batching policy. */
+  private async run(rows: readonly ModelInputRow[]): Promise<{ prediction: Prediction; seconds: number }> {
     const start = process.hrtime.bigint();
     const prediction = await this.session.run(toModelColumns(rows));
-    this.observe(Number(process.hrtime.bigint() - start) / 1e9, rows.length, this);
-    return prediction;
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    this.policy.ran(rows.length, seconds * 1000);
+    return { prediction, seconds };
+  }
+
+  /**
+   * Teaches the batching policy this model's run cost before traffic does: runs of 1 and 32 rows
+   * (`rows` repeated), a few of each, left out of the inference metrics. Called once the model is
+   * loaded, before it serves.
+   */
+  async calibrate(rows: readonly ModelInputRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const batch = Array.from({ length: 32 }, (_, i) => rows[i % rows.length]!);
+    for (let i = 0; i < 5; i++) {
+      await this.run(batch.slice(0, 1));
+      await this.run(batch);
+    }
   }
 
   /** Predicts one row, sharing a run with the other rows queued in this turn (or, when busy, the next ones). */
   predictOne(row: ModelInputRow): Promise<RowResult> {
     return new Promise((resolve, reject) => {
-      // The rate of the rows before this one: a lone row must not count as traffic.
-      const now = performance.now();
-      const rate = this.arrivals.perMs(now);
-      this.arrivals.add(1, now);
       this.pending.push({ row, resolve, reject });
-      const { maxBatch, waitMs } = this.batching;
-      const wait = this.pending.length < maxBatch && worthWaiting(rate, this.pending.length, waitMs);
+      const queued = this.pending.length;
+      const waitMs = this.policy.admit(queued, performance.now());
+      const wait = queued < this.batching.maxBatch && waitMs > 0;
       if (!this.scheduled) {
         this.scheduled = true;
         if (wait) this.timer = setTimeout(this.flush, waitMs);

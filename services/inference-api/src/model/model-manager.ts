@@ -7,6 +7,7 @@ import {
   WILDERNESS_AREAS,
 } from '@covertype/schema';
 import type { Logger } from 'pino';
+import type { BatchPolicyName } from './batch-policy.ts';
 import { DEFAULT_BATCH_WAIT_MS, type InferenceObserver, LoadedModel } from './loaded-model.ts';
 import { defaultSuffix, modelRefToUri, registeredName } from './model-ref.ts';
 import { ModelSession } from './model-session.ts';
@@ -31,6 +32,8 @@ export interface ModelManagerOptions {
   maxBatch: number;
   /** See MicroBatching.waitMs; DEFAULT_BATCH_WAIT_MS when left out. */
   batchWaitMs?: number;
+  /** See MicroBatching.policy. */
+  batchPolicy?: BatchPolicyName;
   threads?: number;
   /** Where models:/ URIs are looked up (tracking URI without credentials), for messages. */
   registry?: string;
@@ -250,10 +253,12 @@ export class ModelManager extends EventEmitter<ModelEvents> {
     const batching = {
       maxBatch: this.options.maxBatch,
       waitMs: this.options.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
+      ...(this.options.batchPolicy ? { policy: this.options.batchPolicy } : {}),
     };
     const model = new LoadedModel(resolved, fetched, session, batching, this.observeInference);
     try {
       await validate(model);
+      await model.calibrate(smokeRows());
     } catch (err) {
       await session.release();
       throw new Error(

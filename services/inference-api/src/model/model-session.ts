@@ -35,6 +35,8 @@ export interface SessionOptions {
   threads?: number;
   /** How runs reach onnxruntime (see ort-runner.ts); tests compare the two. */
   runner?: OrtRunnerKind;
+  /** onnxruntime session options over the defaults below (the bench measures memory and speed with each). */
+  ort?: Partial<ort.InferenceSession.SessionOptions>;
 }
 
 const WIDTH = NUMERIC_FEATURE_NAMES.length;
@@ -109,6 +111,7 @@ export class ModelSession {
         graphOptimizationLevel: 'all',
         executionProviders: ['cpu'],
         logSeverityLevel: 3,
+        ...options.ort,
       };
       session = await openRunner(model, sessionOptions, options.runner);
     } catch (err) {

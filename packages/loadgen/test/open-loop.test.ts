@@ -10,7 +10,7 @@ import {
   parseAnswer,
   quantileWithMisses,
   runSchedule,
-} from '../bench/open-loop.ts';
+} from '../src/open-loop.ts';
 
 const answer = (status: string, body: string, extra = '') =>
   Buffer.from(`HTTP/1.1 ${status}\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -28,8 +28,8 @@ async function withServer(handler: http.RequestListener, fn: (port: number) => P
 }
 
 /** An open-loop run of POST /predict with an empty JSON body. */
-const load = (port: number, options: Omit<OpenLoopOptions, 'host' | 'port' | 'path' | 'body'>) =>
-  openLoop({ host: '127.0.0.1', port, path: '/predict', body: '{}', ...options });
+const load = (port: number, options: Omit<OpenLoopOptions, 'url' | 'path' | 'body'>) =>
+  openLoop({ url: `http://127.0.0.1:${port}`, path: '/predict', body: '{}', ...options });
 
 interface SimulatedLoop {
   /** Clock time one turn of the event loop takes. */
@@ -205,6 +205,41 @@ describe('open-loop load generator', () => {
       assert.equal(spin.completed, 200);
       assert.equal(spin.sendLag.count, 200);
     });
+  });
+
+  it('spreads connections over several origins in turn and sends the bodies in turn', async () => {
+    const seen: { server: number; body: string }[] = [];
+    const handler =
+      (server: number): http.RequestListener =>
+      (req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          seen.push({ server, body });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
+      };
+    await withServer(handler(1), (one) =>
+      withServer(handler(2), async (two) => {
+        const result = await openLoop({
+          url: [`http://127.0.0.1:${one}`, `http://127.0.0.1:${two}`],
+          path: '/predict',
+          body: ['{"a":1}', '{"b":2}', '{"c":3}'],
+          rate: 200,
+          durationMs: 300,
+          preAllocated: 60,
+          maxConnections: 60,
+          drainMs: 60_000,
+        });
+        assert.equal(result.completed, 60);
+        assert.equal(result.connections, 60);
+        // 60 connections opened alternately: each origin holds 30 of them and got some requests.
+        assert.ok(seen.some((s) => s.server === 1) && seen.some((s) => s.server === 2));
+        const counts = new Map<string, number>();
+        for (const s of seen) counts.set(s.body, (counts.get(s.body) ?? 0) + 1);
+        assert.deepEqual(Object.fromEntries(counts), { '{"a":1}': 20, '{"b":2}': 20, '{"c":3}': 20 });
+      }),
+    );
   });
 
   it('leaves the warm-up arrivals out of every figure', async () => {

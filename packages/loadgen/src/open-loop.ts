@@ -13,10 +13,14 @@ import net from 'node:net';
  * start of every second, which is not a constant arrival rate.
  */
 export interface OpenLoopOptions {
-  host: string;
-  port: number;
+  /**
+   * Where to send: one origin (`http://127.0.0.1:8989`) or several, each new connection opened to
+   * the next in turn (client-side round robin, as k6 with round-robin DNS).
+   */
+  url: string | readonly string[];
   path: string;
-  body: string;
+  /** The JSON body of every request, or several taken in turn, one per arrival. */
+  body: string | readonly string[];
   /** Requests per second. */
   rate: number;
   durationMs: number;
@@ -99,6 +103,7 @@ export interface LatencySummary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
 }
@@ -144,6 +149,7 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
     count: sorted.length,
     p50: quantileOfSorted(sorted, 0.5),
     p90: quantileOfSorted(sorted, 0.9),
+    p95: quantileOfSorted(sorted, 0.95),
     p99: quantileOfSorted(sorted, 0.99),
     max: quantileOfSorted(sorted, 1),
   };
@@ -156,6 +162,8 @@ export function quantileWithMisses(values: Float64Array, misses: number, q: numb
 
 interface Conn {
   socket: net.Socket;
+  /** Requests prepared for this connection's origin, one per body. */
+  requests: readonly Buffer[];
   busy: boolean;
   dead: boolean;
   /** The request in flight belongs to the measured part of the schedule. */
@@ -264,11 +272,51 @@ class Samples {
   }
 }
 
+/** One origin's host and port, and a request prepared for each body. */
+function prepare(url: string, path: string, bodies: readonly string[]) {
+  const { hostname, port, protocol } = new URL(url);
+  if (protocol !== 'http:') throw new Error(`open-loop: ${url} is not an http:// origin`);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const requests = bodies.map((body) =>
+    Buffer.from(
+      `POST ${path} HTTP/1.1\r\nHost: ${host}:${port || 80}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    ),
+  );
+  return { host, port: Number(port || 80), requests };
+}
+
+/**
+ * Idle connections, the longest idle taken first: arrivals rotate over every connection (as k6's
+ * VUs), so connections opened to several origins share the load evenly however fast they answer.
+ */
+class IdleQueue {
+  private items: (Conn | undefined)[] = new Array(64);
+  private head = 0;
+  private size = 0;
+  push(conn: Conn): void {
+    if (this.size === this.items.length) {
+      const bigger = new Array<Conn | undefined>(this.items.length * 2);
+      for (let i = 0; i < this.size; i++) bigger[i] = this.items[(this.head + i) % this.items.length];
+      this.items = bigger;
+      this.head = 0;
+    }
+    this.items[(this.head + this.size++) % this.items.length] = conn;
+  }
+  take(): Conn | undefined {
+    if (this.size === 0) return undefined;
+    const conn = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.size--;
+    return conn;
+  }
+}
+
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const pacer = o.pacer ?? realPacer;
-  const request = Buffer.from(
-    `POST ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(o.body)}\r\n\r\n${o.body}`,
-  );
+  const bodies = typeof o.body === 'string' ? [o.body] : o.body;
+  const origins = (typeof o.url === 'string' ? [o.url] : o.url).map((u) => prepare(u, o.path, bodies));
+  if (origins.length === 0 || bodies.length === 0) throw new Error('open-loop: no url or no body');
   const statusCounts = new Map<number, number>();
   const expected = Math.ceil((o.durationMs / 1000) * o.rate);
   const accepted = new Samples(expected);
@@ -281,10 +329,10 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   let dropped = 0;
   let opened = 0;
   let opening = 0;
-  const idle: Conn[] = [];
+  const idle = new IdleQueue();
   const all = new Set<Conn>();
 
-  const send = (conn: Conn, scheduledAt: number, measured: boolean) => {
+  const send = (conn: Conn, index: number, scheduledAt: number, measured: boolean) => {
     conn.busy = true;
     conn.measured = measured;
     conn.sentAt = pacer.now();
@@ -292,7 +340,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       lags.push(conn.sentAt - scheduledAt);
       sent++;
     }
-    conn.socket.write(request);
+    conn.socket.write(conn.requests[index % conn.requests.length]!);
   };
   const retire = (conn: Conn) => {
     conn.dead = true;
@@ -336,10 +384,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   };
   const open = (): Promise<Conn | undefined> =>
     new Promise((resolve) => {
+      const origin = origins[opened % origins.length]!;
       opened++;
       opening++;
       const conn: Conn = {
         socket: undefined!,
+        requests: origin.requests,
         busy: false,
         dead: false,
         measured: false,
@@ -348,8 +398,8 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       };
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
       const socket = net.connect({
-        host: o.host,
-        port: o.port,
+        host: origin.host,
+        port: origin.port,
         noDelay: true,
         onread: {
           buffer: readBuffer,
@@ -388,12 +438,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     arrive: (index, at) => {
       const measured = index >= warmArrivals;
       scheduled = index + 1;
-      let conn = idle.pop();
-      while (conn?.dead) conn = idle.pop();
-      if (conn) send(conn, at, measured);
+      let conn = idle.take();
+      while (conn?.dead) conn = idle.take();
+      if (conn) send(conn, index, at, measured);
       else if (all.size < o.maxConnections) {
         // A new connection (k6: a new VU) carries this arrival once connected.
-        void open().then((c) => (c ? send(c, at, measured) : measured && dropped++));
+        void open().then((c) => (c ? send(c, index, at, measured) : measured && dropped++));
       } else if (measured) dropped++;
     },
   });

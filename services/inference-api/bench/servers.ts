@@ -1,0 +1,205 @@
+/** The bench's servers: started pinned to the server CPU, measured from /proc, loaded by autocannon. */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, repoRoot } from '@covertype/testkit';
+import autocannon from 'autocannon';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const pkg = path.resolve(here, '..');
+export const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
+export const CLIENT_CPU = process.env.BENCH_CLIENT_CPU ?? '0';
+
+export const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** This process (the load generator) pinned to CLIENT_CPU; servers are then pinned to SERVER_CPU. */
+export const canPin = (() => {
+  try {
+    execFileSync('taskset', ['-cp', CLIENT_CPU, String(process.pid)], { stdio: 'ignore' });
+    return os.cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * The API's entry point and the empty route's, run the same way: the production bundle when it can
+ * be built, else the sources through tsx (which alone cost the empty route ~15 % of its throughput).
+ */
+export function entries(): { entry: string; baselineEntry: string; runtime: string } {
+  if (process.env.BENCH_RUNTIME !== 'tsx') {
+    const out = path.join(os.tmpdir(), 'covertype-bench-bundle');
+    try {
+      execFileSync(
+        process.execPath,
+        [
+          path.join(repoRoot, 'docker/bundle.mjs'),
+          'services/inference-api',
+          'src/server.ts',
+          out,
+          'bench/baseline-server.ts',
+        ],
+        {
+          cwd: repoRoot,
+          stdio: ['ignore', 'ignore', 'inherit'],
+          env: { ...process.env, NODE_ENV: 'production' },
+        },
+      );
+      return {
+        entry: path.join(out, 'dist/main.mjs'),
+        baselineEntry: path.join(out, 'dist/baseline-server.mjs'),
+        runtime: 'bundle (docker/bundle.mjs)',
+      };
+    } catch (err) {
+      console.warn(`cannot build the bundle (${(err as Error).message}); running the sources through tsx`);
+    }
+  }
+  return {
+    entry: path.join(pkg, 'src/server.ts'),
+    baselineEntry: path.join(here, 'baseline-server.ts'),
+    runtime: 'tsx',
+  };
+}
+
+// Servers still running when the benchmark fails are stopped with it.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+export interface Server {
+  child: ChildProcess;
+  port: number;
+  readyMs: number;
+  stop: () => Promise<void>;
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+/**
+ * Starts `argv` (a .ts/.mjs entry run by this Node, or any command) on SERVER_CPU with PORT set, and
+ * waits until `readyPath` answers 200.
+ */
+export async function startServer(
+  argv: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  timeoutMs = 60_000,
+): Promise<Server> {
+  const port = await freePort();
+  const first = argv[0]!;
+  const command = first.endsWith('.ts')
+    ? [process.execPath, '--import', 'tsx', ...argv]
+    : first.endsWith('.mjs')
+      ? [process.execPath, ...argv]
+      : argv;
+  const [cmd, ...args] = canPin ? ['taskset', '-c', SERVER_CPU, ...command] : command;
+  const started = performance.now();
+  const child = spawn(cmd!, args, {
+    cwd: pkg,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  await waitReady(`http://127.0.0.1:${port}${readyPath}`, child, timeoutMs);
+  const readyMs = performance.now() - started;
+  return {
+    child,
+    port,
+    readyMs,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024);
+}
+/** Resident memory now (MB). */
+export const rssMb = (pid: number) => status(pid, 'VmRSS');
+/** The most resident memory the process ever had (MB): its peak under load. */
+export const peakRssMb = (pid: number) => status(pid, 'VmHWM');
+
+/** CPU time (s) the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `fn` and answers the share of one core (%) `pid` used meanwhile, with fn's result. */
+export async function withCpu<T>(
+  pid: number,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpuPercent: number }> {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  const result = await fn();
+  const cpuPercent = Math.round(((cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000)) * 100);
+  return { result, cpuPercent };
+}
+
+/**
+ * Closed loop: `connections` connections each sending the next request when the last is answered;
+ * several bodies are sent in turn (different rows walk different tree paths: a model's cost on one
+ * row sent again and again is its cost with a warm cache).
+ */
+export async function cannon(
+  port: number,
+  urlPath: string,
+  body: string | readonly string[],
+  connections: number,
+  seconds: number,
+) {
+  const bodies = typeof body === 'string' ? [body] : body;
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${urlPath}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: bodies[0]!,
+    connections,
+    duration: seconds,
+    ...(bodies.length > 1
+      ? {
+          requests: [
+            {
+              setupRequest: (req: { body?: string }) => {
+                req.body = bodies[next++ % bodies.length]!;
+                return req;
+              },
+            },
+          ],
+        }
+      : {}),
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** The load average of this machine (1, 5, 15 min), to read the figures by. */
+export const loadAverage = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
