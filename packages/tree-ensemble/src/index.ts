@@ -1,6 +1,6 @@
 // The package's one entry: learners (learn/), model files (export/), hyper-parameter search (search/).
 export * from './export/onnx-export.ts';
-export { decodeModel, ModelProto } from './export/onnx-proto.ts';
+export { decodeModel, ModelProto, onnxTreeCounts } from './export/onnx-proto.ts';
 export * from './export/serialize.ts';
 export * from './learn/binning.ts';
 export * from './learn/evaluate.ts';

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportOnnx, fitGradientBoosting, fitRandomForest, ModelProto } from '../src/index.ts';
+import {
+  exportOnnx,
+  fitGradientBoosting,
+  fitRandomForest,
+  ModelProto,
+  modelStats,
+  onnxTreeCounts,
+} from '../src/index.ts';
 import { separable } from './fixtures.ts';
 
 const { x, y } = separable();
@@ -86,5 +93,17 @@ describe('exported ONNX graph', () => {
     const attrs = rf.graph.node[3]!.attribute as { name: string; floats?: number[]; s?: Uint8Array }[];
     assert.deepEqual(attrs.find((a) => a.name === 'base_values')!.floats, [0, 0, 0, 0, 0, 0, 0]);
     assert.equal(Buffer.from(attrs.find((a) => a.name === 'post_transform')!.s!).toString(), 'NONE');
+  });
+});
+
+describe('onnxTreeCounts', () => {
+  it('counts the trees and nodes of the exported ensemble, as the model itself has them', () => {
+    for (const model of [
+      fitGradientBoosting(x, y, { rounds: 3, maxLeaves: 4, minSamplesLeaf: 2 }),
+      fitRandomForest(x, y, { nEstimators: 5, maxDepth: 4 }),
+    ]) {
+      const stats = modelStats(model);
+      assert.deepEqual(onnxTreeCounts(exportOnnx(model)), { trees: stats.trees, nodes: stats.nodes });
+    }
   });
 });

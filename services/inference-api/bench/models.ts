@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dataFile, repoRoot } from '@covertype/testkit';
-import { decodeModel, modelFromJson, modelStats } from '@covertype/tree-ensemble';
+import { modelFromJson, modelStats, onnxTreeCounts } from '@covertype/tree-ensemble';
 
 export interface BenchModel {
   label: string;
@@ -38,16 +38,6 @@ export const SMALL: TrainSpec = {
   rows: 20_000,
 };
 
-/** Trees and nodes of an ONNX tree ensemble (its TreeEnsemble node's attributes). */
-function onnxTrees(onnx: Uint8Array): { trees: number; nodes: number } {
-  const model = decodeModel(onnx) as {
-    graph?: { node?: { opType?: string; attribute?: { name?: string; ints?: number[] }[] }[] };
-  };
-  const ensemble = model.graph?.node?.find((n) => n.opType?.startsWith('TreeEnsemble'));
-  const ids = ensemble?.attribute?.find((a) => a.name === 'nodes_treeids')?.ints ?? [];
-  return { trees: new Set(ids).size, nodes: ids.length };
-}
-
 /** Figures of the ONNX file in `dir` (and of model.json beside it, when the CLI wrote one). */
 export function describeModel(onnxPath: string): Record<string, number | string> {
   const dir = path.dirname(onnxPath);
@@ -58,7 +48,7 @@ export function describeModel(onnxPath: string): Record<string, number | string>
       stats,
       modelStats(modelFromJson(JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')))),
     );
-  } else Object.assign(stats, onnxTrees(readFileSync(onnxPath)));
+  } else Object.assign(stats, onnxTreeCounts(readFileSync(onnxPath)));
   if (existsSync(metrics)) {
     const m = JSON.parse(readFileSync(metrics, 'utf8'));
     Object.assign(stats, {

@@ -229,3 +229,13 @@ export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
     unknown
   >;
 }
+
+/** Trees and nodes of an ONNX tree ensemble: the distinct and total tree ids of its TreeEnsemble node. */
+export function onnxTreeCounts(bytes: Uint8Array): { trees: number; nodes: number } {
+  const model = decodeModel(bytes) as {
+    graph?: { node?: { opType?: string; attribute?: { name?: string; ints?: number[] }[] }[] };
+  };
+  const ensemble = model.graph?.node?.find((n) => n.opType?.startsWith('TreeEnsemble'));
+  const ids = ensemble?.attribute?.find((a) => a.name === 'nodes_treeids')?.ints ?? [];
+  return { trees: new Set(ids).size, nodes: ids.length };
+}

@@ -1,6 +1,6 @@
 import { onnxMetadata } from '@covertype/mlflow';
 import { type CovertypeRow, SERVING_BATCH_ROWS, type ServingCost } from '@covertype/schema';
-import { decodeModel } from '@covertype/tree-ensemble';
+import { onnxTreeCounts } from '@covertype/tree-ensemble';
 import type * as ort from 'onnxruntime-node';
 import { modelFeeds, openModelSession } from './onnx-scoring.ts';
 
@@ -28,12 +28,7 @@ function median(values: number[]): number {
 export function countTrees(onnx: Uint8Array): number {
   const written = onnxMetadata(onnx).trees;
   if (written !== undefined && /^\d+$/.test(written)) return Number(written);
-  const model = decodeModel(onnx) as {
-    graph?: { node?: { opType?: string; attribute?: { name?: string; ints?: number[] }[] }[] };
-  };
-  const ensemble = model.graph?.node?.find((n) => n.opType?.startsWith('TreeEnsemble'));
-  const ids = ensemble?.attribute?.find((a) => a.name === 'nodes_treeids')?.ints ?? [];
-  return new Set(ids).size;
+  return onnxTreeCounts(onnx).trees;
 }
 
 /**
