@@ -240,10 +240,10 @@ async function main() {
   const policies: Served[] = [
     api,
     await start(
-      'champion, rate window',
-      'MICRO_BATCH_POLICY=rate',
+      'champion, adaptive window',
+      'MICRO_BATCH_POLICY=adaptive',
       [entry],
-      apiEnv(champion, { MICRO_BATCH_POLICY: 'rate' }),
+      apiEnv(champion, { MICRO_BATCH_POLICY: 'adaptive' }),
       '/readyz',
     ),
     await start(

@@ -15,8 +15,8 @@ describe('inference-api configuration', () => {
   });
 
   it('chooses the batching wait adaptively by default, and takes the rate window or refuses others by name', () => {
-    assert.equal(loadConfig({}).MICRO_BATCH_POLICY, 'adaptive');
-    assert.equal(loadConfig({ MICRO_BATCH_POLICY: 'rate' }).MICRO_BATCH_POLICY, 'rate');
+    assert.equal(loadConfig({}).MICRO_BATCH_POLICY, 'rate');
+    assert.equal(loadConfig({ MICRO_BATCH_POLICY: 'adaptive' }).MICRO_BATCH_POLICY, 'adaptive');
     assert.throws(
       () => loadConfig({ MICRO_BATCH_POLICY: 'greedy' }),
       (err: Error) => err.name === 'ConfigError' && err.message.includes('MICRO_BATCH_POLICY="greedy"'),

@@ -21,7 +21,9 @@ interface Pending {
 /** MicroBatching.waitMs unless configured (MICRO_BATCH_WAIT). */
 export const DEFAULT_BATCH_WAIT_MS = 1;
 /** MicroBatching.policy unless configured (MICRO_BATCH_POLICY). */
-export const DEFAULT_BATCH_POLICY: BatchPolicyName = 'adaptive';
+// `rate` by measurement: at 64 connections on the 2,100-tree model it served 1.19× `adaptive`'s requests at
+// 16 against 25 ms p99, and its p99 was lower at every fixed arrival rate; `adaptive` only uses less CPU.
+export const DEFAULT_BATCH_POLICY: BatchPolicyName = 'rate';
 
 /** How single-row requests share onnxruntime runs. */
 export interface MicroBatching {
