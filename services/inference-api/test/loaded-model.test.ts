@@ -130,4 +130,29 @@ describe('micro-batching of single-row predictions', () => {
     const results = await Promise.all([...early, late]);
     assert.deepEqual(labelsOf(results), await expectedLabels(31));
   });
+
+  it('calibrates at load only under a policy that uses the run cost', async () => {
+    const counted = (policy: 'rate' | 'adaptive') => {
+      const calls = { runs: 0 };
+      const counting = {
+        run: (columns: Parameters<ModelSession['run']>[0]) => {
+          calls.runs++;
+          return session.run(columns);
+        },
+      } as ModelSession;
+      const m = new LoadedModel(
+        { uri: 'test', name: 'covertype', cacheKey: 'test' },
+        { dir: '.', onnxPath: 'model.onnx' },
+        counting,
+        { maxBatch: 1024, waitMs: 1, policy },
+      );
+      return { m, calls };
+    };
+    const rate = counted('rate');
+    await rate.m.calibrate(rows.slice(0, 4));
+    assert.equal(rate.calls.runs, 0, 'the rate window needs no model runs at load');
+    const adaptive = counted('adaptive');
+    await adaptive.m.calibrate(rows.slice(0, 4));
+    assert.ok(adaptive.calls.runs > 0, 'the adaptive policy learns the run cost before traffic');
+  });
 });

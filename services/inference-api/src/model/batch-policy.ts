@@ -19,6 +19,8 @@ export interface BatchPolicy {
   admit(queued: number, now: number): number;
   /** Records one model run: `rows` rows in `ms` (every run teaches the cost, batches included). */
   ran(rows: number, ms: number): void;
+  /** Whether its decisions use the model's run cost (so calibrating at load is worth the runs). */
+  readonly learnsRunCost: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export function worthWaiting(ratePerMs: number, queued: number, waitMs: number):
 /** `rate`: a fixed window, taken while the rate brings at least twice the rows already queued. */
 export class RateWindowPolicy implements BatchPolicy {
   private readonly arrivals = new ArrivalRate();
+  readonly learnsRunCost = false;
   constructor(private readonly waitMs: number) {}
 
   admit(queued: number, now: number): number {
@@ -116,6 +119,7 @@ export const TARGET_FIXED_SHARE = 4;
 export class AdaptivePolicy implements BatchPolicy {
   private readonly arrivals = new ArrivalRate();
   readonly cost = new RunCost();
+  readonly learnsRunCost = true;
   constructor(
     private readonly maxWaitMs: number,
     private readonly maxBatch: number,

@@ -102,10 +102,10 @@ export class LoadedModel {
   /**
    * Teaches the batching policy this model's run cost before traffic does: runs of 1 and 32 rows
    * (`rows` repeated), a few of each, left out of the inference metrics. Called once the model is
-   * loaded, before it serves.
+   * loaded, before it serves; a policy that does not use the run cost skips it (no start-up runs).
    */
   async calibrate(rows: readonly ModelInputRow[]): Promise<void> {
-    if (rows.length === 0) return;
+    if (rows.length === 0 || !this.policy.learnsRunCost) return;
     const batch = Array.from({ length: 32 }, (_, i) => rows[i % rows.length]!);
     for (let i = 0; i < 5; i++) {
       await this.run(batch.slice(0, 1));
