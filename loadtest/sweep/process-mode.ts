@@ -4,9 +4,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@covertype/service-kit';
 import type { Thresholds } from './analysis.ts';
 import {
   CFS_PERIOD_US,
@@ -34,15 +34,6 @@ export interface ProcessModeOptions {
   /** Names this configuration's groups (unique within the sweep). */
   label: string;
   log: (line: string) => void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address !== 'object') throw new Error('could not find a free port');
-  return address.port;
 }
 
 function hasTaskset(): boolean {

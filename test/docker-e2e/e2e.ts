@@ -9,12 +9,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dataFile, repoRoot } from '@covertype/testkit';
+import { dataFile, freePort, repoRoot } from '@covertype/testkit';
 import { parseStats } from '../../loadtest/sweep/docker-stats.ts';
 
 const execFileP = promisify(execFile);
@@ -57,17 +56,6 @@ const envFile = path.join(resultsDir, 'e2e.env');
 const composeFiles = ['-f', 'docker-compose.yaml', '-f', 'test/docker-e2e/compose.e2e.yaml'];
 const compose = (...args: string[]) =>
   run('docker', ['compose', '-p', project, '--env-file', envFile, ...composeFiles, ...args]);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secondsSince = (t: number) => Math.round((Date.now() - t) / 100) / 10;
