@@ -178,8 +178,18 @@ test('the load balancer: nginx >= 1.27.3 by default, and POSTs retried on predic
     match: (m[1] as string).trim(),
     body: m[2] as string,
   }));
-  const retrying = locations.filter((l) => /proxy_next_upstream [^;]*non_idempotent/.test(l.body));
+  const nonIdempotent = locations.filter((l) => /proxy_next_upstream [^;]*non_idempotent/.test(l.body));
+  const retrying = nonIdempotent.filter((l) => !l.match.startsWith('@'));
   assert.equal(retrying.length, 1, 'exactly one location retries non-idempotent requests');
+  // A named location that passes a POST again is reached only from the predictions' error_page.
+  for (const named of nonIdempotent.filter((l) => l.match.startsWith('@'))) {
+    const from = locations.filter((l) => new RegExp(`error_page [^;]*= ?${named.match};`).test(l.body));
+    assert.deepEqual(
+      from.map((l) => l.match),
+      [retrying[0]?.match],
+      `${named.match} passes non-idempotent requests again for other locations than the predictions'`,
+    );
+  }
   const pattern = new RegExp((retrying[0]?.match ?? '').replace(/^~\s*/, ''));
   for (const route of [
     '/predict',
