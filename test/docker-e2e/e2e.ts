@@ -340,6 +340,25 @@ async function main(): Promise<void> {
     api.HostConfig.NanoCpus === Math.round(cpus * 1e9) && api.HostConfig.Memory === memory,
     `declared ${cpus} CPU / ${memory} B, container ${api.HostConfig.NanoCpus / 1e9} CPU / ${api.HostConfig.Memory} B`,
   );
+  // LD_PRELOAD of a missing library only prints a warning: look for jemalloc in the server's own mappings.
+  const allocator = await docker(
+    'exec',
+    firstId as string,
+    'node',
+    '-e',
+    `const fs = require('node:fs');
+     for (const pid of fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
+       const argv = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0');
+       if (argv[1] !== 'dist/main.mjs') continue;
+       const maps = fs.readFileSync('/proc/' + pid + '/maps', 'utf8');
+       console.log('pid ' + pid + ': ' + (maps.includes('libjemalloc') ? 'jemalloc mapped' : 'no jemalloc'));
+     }`,
+  ).catch((err: Error) => ({ stdout: err.message, stderr: '' }));
+  check(
+    'the inference API runs on jemalloc (LD_PRELOAD)',
+    /jemalloc mapped/.test(allocator.stdout),
+    allocator.stdout.trim().slice(-200) || 'no `node dist/main.mjs` process found',
+  );
   const fetchIds = (await compose('ps', '-a', '-q', 'data-fetch')).stdout.split('\n').filter(Boolean);
   const oneShot = await inspect(fetchIds[0] as string);
   check(
