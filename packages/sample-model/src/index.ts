@@ -53,7 +53,8 @@ export async function sampleModelOnnx(
   });
   const bytes = exportOnnx(model);
   await writeAtomic(file, bytes);
-  return bytes;
+  // A plain Uint8Array, as a read from the cache gives (the exporter's may be a Buffer).
+  return new Uint8Array(bytes);
 }
 
 /**
