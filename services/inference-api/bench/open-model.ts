@@ -69,42 +69,58 @@ export async function runAt(
   return { run, raw };
 }
 
+export interface SearchStep {
+  rate: number;
+  /** p99 of each run at this rate, over all arrivals (a drop or a non-2xx answer counts as infinitely slow). */
+  p99Ms: number[];
+  /** Whether most runs kept p99 ≤ P99_GOAL_MS with every arrival answered 2xx. */
+  ok: boolean;
+}
+
 export interface SearchResult {
-  /** Highest rate that passed, per search (one per repeat). */
-  best: number[];
-  runs: RateRun[];
+  /** Highest rate that passed. */
+  best: number;
+  steps: SearchStep[];
 }
 
 /**
- * Bisects each target's highest passing rate in [0, hi] over `steps` steps, the targets' runs at each
- * step back to back (interleaved), `repeats` times; each search answers the highest rate it saw pass.
+ * Bisects each target's highest passing rate in [0, hi] over `steps` steps. Each step runs its rate
+ * `runsPerStep` times, the targets' runs back to back (interleaved), and passes when most runs did:
+ * one stall of a shared VM (tens of ms in a 5 s run) then no longer decides a step on its own.
  */
 export async function searchHighestRate(
   targets: Target[],
   body: string | readonly string[],
   hi: number,
-  o: { steps: number; repeats: number; seconds: number; log: (line: string) => void },
+  o: { steps: number; runsPerStep: number; seconds: number; log: (line: string) => void },
 ): Promise<Record<string, SearchResult>> {
   const out: Record<string, SearchResult> = Object.fromEntries(
-    targets.map((t) => [t.name, { best: [], runs: [] }]),
+    targets.map((t) => [t.name, { best: 0, steps: [] }]),
   );
-  for (let r = 0; r < o.repeats; r++) {
-    const bounds = new Map(targets.map((t) => [t.name, { lo: 0, hi }]));
-    for (let step = 0; step < o.steps; step++) {
-      for (const t of targets) {
-        const b = bounds.get(t.name)!;
-        const rate = Math.round((b.lo + b.hi) / 2);
-        const { run } = await runAt(t, body, rate, o.seconds);
-        out[t.name]!.runs.push(run);
-        if (run.ok) b.lo = rate;
-        else b.hi = rate;
-        o.log(
-          `  search ${r + 1}/${o.repeats} step ${step + 1}/${o.steps} ${t.name}: ${rate}/s → p99 ${run.p99Ms} ms, dropped ${run.dropped}, errors ${run.errors}, server CPU ${run.serverCpuPercent} % ${run.ok ? 'ok' : 'over'}`,
-        );
-      }
+  const bounds = new Map(targets.map((t) => [t.name, { lo: 0, hi }]));
+  for (let step = 0; step < o.steps; step++) {
+    const rates = new Map(
+      targets.map((t) => [t.name, Math.round((bounds.get(t.name)!.lo + bounds.get(t.name)!.hi) / 2)]),
+    );
+    const runs = new Map<string, RateRun[]>(targets.map((t) => [t.name, []]));
+    for (let r = 0; r < o.runsPerStep; r++) {
+      for (const t of targets)
+        runs.get(t.name)!.push((await runAt(t, body, rates.get(t.name)!, o.seconds)).run);
     }
-    for (const t of targets) out[t.name]!.best.push(bounds.get(t.name)!.lo);
+    for (const t of targets) {
+      const rs = runs.get(t.name)!;
+      const rate = rates.get(t.name)!;
+      const ok = rs.filter((r) => r.ok).length * 2 > rs.length;
+      const b = bounds.get(t.name)!;
+      if (ok) b.lo = rate;
+      else b.hi = rate;
+      out[t.name]!.steps.push({ rate, p99Ms: rs.map((r) => r.p99Ms), ok });
+      o.log(
+        `  search step ${step + 1}/${o.steps} ${t.name}: ${rate}/s → p99 ${rs.map((r) => r.p99Ms).join(' / ')} ms, dropped ${rs.map((r) => r.dropped).join(' / ')}, server CPU ${rs.map((r) => r.serverCpuPercent).join(' / ')} % ${ok ? 'ok' : 'over'}`,
+      );
+    }
   }
+  for (const t of targets) out[t.name]!.best = bounds.get(t.name)!.lo;
   return out;
 }
 

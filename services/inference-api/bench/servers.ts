@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, repoRoot } from '@covertype/testkit';
 import autocannon from 'autocannon';
+import YAML from 'yaml';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const pkg = path.resolve(here, '..');
@@ -26,6 +27,39 @@ export const canPin = (() => {
     return false;
   }
 })();
+
+/** The variables of the inference-api service in docker-compose.yaml that set how its process uses memory. */
+const MEMORY_VARIABLES = ['LD_PRELOAD', 'MALLOC_CONF', 'NODE_OPTIONS'] as const;
+
+/**
+ * The inference API's memory settings as docker-compose.yaml gives them to its image, for a process on
+ * this machine: LD_PRELOAD names this machine's copy of the library (found by ldconfig). Without that
+ * library, the reason instead.
+ */
+export function imageMemoryEnv(): { env: Record<string, string> } | { skipped: string } {
+  const compose = YAML.parse(readFileSync(path.join(repoRoot, 'docker-compose.yaml'), 'utf8'), {
+    merge: true,
+  }) as { services: Record<string, { environment?: Record<string, string> }> };
+  const declared = compose.services['inference-api']?.environment ?? {};
+  const env: Record<string, string> = {};
+  for (const key of MEMORY_VARIABLES) if (declared[key] !== undefined) env[key] = String(declared[key]);
+  if (env.LD_PRELOAD) {
+    const name = path.basename(env.LD_PRELOAD);
+    let libraries = '';
+    try {
+      libraries = execFileSync('ldconfig', ['-p'], { encoding: 'utf8' });
+    } catch {
+      return { skipped: `ldconfig is missing: cannot find ${name} on this machine` };
+    }
+    const found = libraries
+      .split('\n')
+      .map((line) => line.split(' => ')[1]?.trim())
+      .find((file) => file !== undefined && path.basename(file) === name);
+    if (!found) return { skipped: `${name} is not installed here (Debian: apt-get install libjemalloc2)` };
+    env.LD_PRELOAD = found;
+  }
+  return { env };
+}
 
 /**
  * The API's entry point and the empty route's, run the same way: the production bundle when it can
@@ -139,6 +173,35 @@ function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export const rssMb = (pid: number) => status(pid, 'VmRSS');
 /** The most resident memory the process ever had (MB): its peak under load. */
 export const peakRssMb = (pid: number) => status(pid, 'VmHWM');
+
+/**
+ * Reads the RSS of the watched processes every `everyMs` until stopped, and answers the highest each
+ * reached (MB): their peak while the load ran, which VmHWM mixes with the model's loading.
+ */
+export function sampleRss(everyMs: number) {
+  const pids = new Map<string, number>();
+  const highest: Record<string, number> = {};
+  const read = () => {
+    for (const [name, pid] of pids) {
+      try {
+        highest[name] = Math.max(highest[name] ?? 0, rssMb(pid));
+      } catch {
+        pids.delete(name); // exited
+      }
+    }
+  };
+  const timer = setInterval(read, everyMs);
+  return {
+    watch(name: string, pid: number) {
+      pids.set(name, pid);
+    },
+    stop(): Record<string, number> {
+      clearInterval(timer);
+      read();
+      return highest;
+    },
+  };
+}
 
 /** CPU time (s) the process has used so far. */
 export function cpuSeconds(pid: number): number {
