@@ -4,7 +4,7 @@
  * keeps at p99 ≤ P99_GOAL_MS with every arrival answered 2xx.
  */
 import { type OpenLoopResult, openLoop } from '@covertype/loadgen';
-import { canPin, median, withCpu } from './servers.ts';
+import { alone, canPin, median, withCpu } from './servers.ts';
 
 export const P99_GOAL_MS = 10;
 /** Requests evenly spaced, as k6 sends them, when the generator has its CPU to itself. */
@@ -40,19 +40,21 @@ export async function runAt(
   connections = CONNECTIONS,
   drainMs?: number,
 ): Promise<{ run: RateRun; raw: OpenLoopResult }> {
-  const { result: raw, cpuPercent } = await withCpu(target.pid, () =>
-    openLoop({
-      url: `http://127.0.0.1:${target.port}`,
-      path: '/predict',
-      body,
-      rate,
-      durationMs: seconds * 1000,
-      preAllocated: connections.preAllocated,
-      maxConnections: connections.max,
-      pacing: PACING,
-      warmupMs: WARMUP_MS,
-      ...(drainMs === undefined ? {} : { drainMs }),
-    }),
+  const { result: raw, cpuPercent } = await alone(target.pid, () =>
+    withCpu(target.pid, () =>
+      openLoop({
+        url: `http://127.0.0.1:${target.port}`,
+        path: '/predict',
+        body,
+        rate,
+        durationMs: seconds * 1000,
+        preAllocated: connections.preAllocated,
+        maxConnections: connections.max,
+        pacing: PACING,
+        warmupMs: WARMUP_MS,
+        ...(drainMs === undefined ? {} : { drainMs }),
+      }),
+    ),
   );
   const only2xx = Object.keys(raw.statuses).every((s) => s.startsWith('2'));
   const run: RateRun = {

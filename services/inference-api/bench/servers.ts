@@ -126,6 +126,21 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 }
 
 /**
+ * Runs `fn` with every other server of the bench stopped (SIGSTOP), then lets them go on (SIGCONT).
+ * The servers share one pinned CPU, and an idle one still wakes up (a GC, the allocator returning
+ * pages): with four idle servers beside it, one server's p99 at 917 arrivals/s went from 2.8 to 19 ms.
+ */
+export async function alone<T>(pid: number, fn: () => Promise<T>): Promise<T> {
+  const others = [...children].filter((c) => c.pid !== pid && c.exitCode === null);
+  for (const c of others) c.kill('SIGSTOP');
+  try {
+    return await fn();
+  } finally {
+    for (const c of others) c.kill('SIGCONT');
+  }
+}
+
+/**
  * Starts `argv` (a .ts/.mjs entry run by this Node, or any command) on SERVER_CPU with PORT set, and
  * waits until `readyPath` answers 200.
  */
@@ -165,26 +180,36 @@ export async function startServer(
   };
 }
 
-function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function status(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024);
 }
 /** Resident memory now (MB). */
 export const rssMb = (pid: number) => status(pid, 'VmRSS');
-/** The most resident memory the process ever had (MB): its peak under load. */
+/**
+ * Its anonymous memory now (MB): RSS less the pages of files it maps (the node binary, libonnxruntime),
+ * which replicas of one image on a host share. What each more replica costs.
+ */
+export const anonMb = (pid: number) => status(pid, 'RssAnon');
+/** The most resident memory the process ever had (MB), the model's loading included (VmHWM). */
 export const peakRssMb = (pid: number) => status(pid, 'VmHWM');
 
 /**
- * Reads the RSS of the watched processes every `everyMs` until stopped, and answers the highest each
- * reached (MB): their peak while the load ran, which VmHWM mixes with the model's loading.
+ * Reads the RSS (and its anonymous part) of the watched processes every `everyMs` until stopped, and
+ * answers the highest each reached (MB): their peak while the load ran, which VmHWM mixes with the
+ * model's loading.
  */
 export function sampleRss(everyMs: number) {
   const pids = new Map<string, number>();
-  const highest: Record<string, number> = {};
+  const highest: Record<string, { rssMb: number; anonMb: number }> = {};
   const read = () => {
     for (const [name, pid] of pids) {
       try {
-        highest[name] = Math.max(highest[name] ?? 0, rssMb(pid));
+        const seen = highest[name] ?? { rssMb: 0, anonMb: 0 };
+        highest[name] = {
+          rssMb: Math.max(seen.rssMb, rssMb(pid)),
+          anonMb: Math.max(seen.anonMb, anonMb(pid)),
+        };
       } catch {
         pids.delete(name); // exited
       }
@@ -195,7 +220,7 @@ export function sampleRss(everyMs: number) {
     watch(name: string, pid: number) {
       pids.set(name, pid);
     },
-    stop(): Record<string, number> {
+    stop(): Record<string, { rssMb: number; anonMb: number }> {
       clearInterval(timer);
       read();
       return highest;
