@@ -49,7 +49,7 @@ const RSS_SETTLE_MS = 15_000;
 const RSS_SAMPLE_MS = 250;
 /**
  * The memory settings the image runs the API with (jemalloc, V8's young generation; docker-compose.yaml),
- * for every champion server; one server runs without them, on glibc's malloc, beside it.
+ * for every API server; one champion server runs without them, on glibc's malloc, beside them.
  */
 const imageMemory = imageMemoryEnv();
 const MEMORY_ENV = 'env' in imageMemory ? imageMemory.env : {};
@@ -478,7 +478,7 @@ async function main() {
     '| --- | --- | --- |',
     ...Object.entries(modelCost).map(([k, c]) => `| ${k} | ${c.singleUs} µs | ${c.batchUsPerRow} µs/row |`),
     '',
-    `Champion servers run with the image's memory settings (${
+    `The API's servers (champion and small model) run with the image's memory settings (${
       'env' in imageMemory
         ? Object.entries(imageMemory.env)
             .map(([k, v]) => `${k}=${v}`)
